@@ -1,0 +1,60 @@
+// Dispatches `firstlight <command>` and turns errors into messages and exit codes.
+import { FirstlightError } from '../errors.ts';
+import { runEvents } from './events-command.ts';
+import { runStart } from './start-command.ts';
+
+const HELP = `firstlight: an event-first reaction gateway for smart buildings
+
+Usage: firstlight <command> [options]
+
+Commands:
+  start     run the gateway: embedded MQTT broker, the log, the rules
+  events    read the log (also while the gateway runs)
+  help      show this help (firstlight <command> --help for a command's options)
+  version   print the version
+`;
+
+/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage or config error). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await runStart(rest);
+      case 'events':
+        return await runEvents(rest);
+      case 'version':
+      case '--version':
+      case '-v': {
+        const { readFileSync } = await import('node:fs');
+        const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+        process.stdout.write(`${pkg.version}\n`);
+        return 0;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return 0;
+      default:
+        throw new FirstlightError('FL_ERR_USAGE', `unknown command "${command}"`, ['run "firstlight help" for the list of commands']);
+    }
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof FirstlightError) {
+    process.stderr.write(`firstlight: ${err.message} [${err.code}]\n`);
+    for (const d of err.details) process.stderr.write(`  - ${d}\n`);
+    return err.code === 'FL_ERR_CONFIG_INVALID' || err.code === 'FL_ERR_CONFIG_PARSE' || err.code === 'FL_ERR_CONFIG_NOT_FOUND' || err.code === 'FL_ERR_USAGE' ? 2 : 1;
+  }
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string' && (err as { code: string }).code.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`firstlight: ${(err as unknown as Error).message} [FL_ERR_USAGE]\n`);
+    return 2;
+  }
+  process.stderr.write(`firstlight: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}

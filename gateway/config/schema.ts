@@ -1,0 +1,64 @@
+// The one config schema: defaults, validation and the inferred Config type.
+import { z } from 'zod';
+import { durationSchema } from '../sdk/duration.ts';
+
+const port = z.number().int().min(0).max(65535);
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const configSchema = z.strictObject({
+  /** Names this gateway in every event's source: /sites/<site>/... */
+  site: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" and "-"')
+    .default('home'),
+  mqtt: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(1883),
+      /** Larger payloads are rejected (kept as input.rejected with a bounded copy). */
+      maxPayloadBytes: z.number().int().positive().default(256 * 1024),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+    })
+    .prefault({}),
+  /** Directory of the SQLite log. */
+  data: z.string().min(1).default('./data'),
+  rules: z
+    .strictObject({
+      dir: z.string().min(1).default('./rules'),
+      /** Options per rule name, validated by each rule's own schema. */
+      options: z.record(z.string(), z.unknown()).default({}),
+    })
+    .prefault({}),
+  /** Options per device adapter, validated by each adapter's own schema. */
+  devices: z.record(z.string(), z.unknown()).default({}),
+  storage: z
+    .strictObject({
+      /** FULL: commits survive power loss. NORMAL: they survive a crash of the process only. */
+      synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+      /** How often the WAL is checkpointed into the database file (off the commit path). */
+      checkpointInterval: durationSchema.prefault('1s'),
+    })
+    .prefault({}),
+  commands: z
+    .strictObject({
+      /** A command not sent within this time (the gateway was down) is expired instead of sent late. */
+      maxAge: durationSchema.prefault('1m'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(logLevels).default('info'),
+      /** auto: pretty on a terminal, JSON lines otherwise (for journald). */
+      format: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+/** What a config file may contain. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,105 @@
+// Wires the parts that make up the reaction pipeline (log, ingest, rules, timers, actuation) around
+// one database; the gateway adds the broker and the process around it, the test kit a fake outbox.
+import type { Clock } from './clock.ts';
+import { createActuator, type Actuator, type Publish } from './actuation/actuator.ts';
+import { createRuleEngine, type LoadedRule, type RuleEngine } from './engine/rule-engine.ts';
+import { createRuleStore, type RuleStore } from './engine/rule-store.ts';
+import { createTimerScheduler, type TimerScheduler } from './engine/timer-scheduler.ts';
+import { createIngest, type Ingest } from './ingest/ingest.ts';
+import type { Rejection } from './ingest/normalize.ts';
+import { createCommitter, type Committer } from './log/committer.ts';
+import type { Db } from './log/database.ts';
+import { createEventStore, type EventStore } from './log/event-store.ts';
+import type { LogSink } from './logger.ts';
+import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.ts';
+import type { DeviceAdapter, InboundMessage } from './sdk/device.ts';
+
+export interface CoreDeps {
+  db: Db;
+  clock: Clock;
+  adapters: readonly DeviceAdapter[];
+  /** e.g. "/sites/home" */
+  sourceBase: string;
+  log: LogSink;
+  publish: Publish;
+  maxPayloadBytes: number;
+  maxCommandAgeMs: number;
+  onRejected?(message: InboundMessage, rejection: Rejection): void;
+}
+
+export interface Core {
+  db: Db;
+  events: EventStore;
+  committer: Committer;
+  registry: DeviceRegistry;
+  ruleStore: RuleStore;
+  engine: RuleEngine;
+  ingest: Ingest;
+  actuator: Actuator;
+  scheduler: TimerScheduler;
+  /**
+   * Installs the rules, lets them catch up on what they have not seen, sends commands left unsent
+   * and arms the timers. Must finish before new input is accepted, so that rules see the log in order.
+   */
+  start(rules: LoadedRule[]): Promise<void>;
+  /** Writes what is queued and persists every position. */
+  flush(): Promise<void>;
+}
+
+export function createCore(deps: CoreDeps): Core {
+  const { db, clock, adapters, sourceBase, log } = deps;
+  const onError = (err: unknown, what: string): void => log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
+  const events = createEventStore(db);
+  const committer = createCommitter({ db, store: events, onError });
+  const registry = createDeviceRegistry({ db, configured: adapters.flatMap((a) => a.configuredDevices()) });
+  const ruleStore = createRuleStore(db);
+  const engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log });
+  committer.setProcessor(engine.process);
+  const ingest = createIngest({
+    adapters,
+    registry,
+    committer,
+    clock,
+    sourceBase,
+    maxPayloadBytes: deps.maxPayloadBytes,
+    onRejected: deps.onRejected,
+  });
+  const actuator = createActuator({
+    committer,
+    events,
+    store: ruleStore,
+    registry,
+    adapters,
+    publish: deps.publish,
+    clock,
+    sourceBase,
+    maxCommandAgeMs: deps.maxCommandAgeMs,
+    onError,
+  });
+  const scheduler = createTimerScheduler({ committer, store: ruleStore, clock, sourceBase });
+
+  return {
+    db,
+    events,
+    committer,
+    registry,
+    ruleStore,
+    engine,
+    ingest,
+    actuator,
+    scheduler,
+    async start(rules) {
+      engine.setRules(rules);
+      await engine.catchUp();
+      actuator.resume();
+      scheduler.rearm();
+      await committer.settled();
+    },
+    async flush() {
+      await committer.settled();
+      // An empty unit: its transaction carries the positions that moved since the last commit.
+      committer.submit({ write() {} });
+      committer.flushNow();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// Loads rule files (TypeScript, no build step) from a directory, with a version hash of each file
+// and its options validated against the rule's own schema.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { FirstlightError } from '../errors.ts';
+import type { RuleDefinition } from '../sdk/rule.ts';
+import type { LoadedRule } from './rule-engine.ts';
+
+export interface RuleLoadResult {
+  rules: (LoadedRule & { file: string })[];
+  /** Files that could not be loaded, each with the reason. */
+  errors: { file: string; error: string }[];
+}
+
+const RULE_FILE = /^[^._].*\.(ts|mts|js|mjs)$/;
+const NOT_RULE = /\.(test|spec)\.[mc]?[jt]s$|\.d\.ts$/;
+
+/** The rule files in a directory, sorted by name (the order rules see an event in). */
+export function listRuleFiles(dir: string): string[] {
+  if (!existsSync(dir)) {
+    throw new FirstlightError('FL_ERR_RULE_LOAD', `rules directory not found: ${dir}`, ['create it, or point --rules (or rules.dir in the config) at your rules']);
+  }
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && RULE_FILE.test(e.name) && !NOT_RULE.test(e.name))
+    .map((e) => join(dir, e.name))
+    .sort();
+}
+
+const modules = new Map<string, Promise<unknown>>();
+
+/**
+ * Imports a TypeScript module once per URL. The version in a rule's URL makes an edited file load
+ * afresh, while an unchanged one (another test, a reload of other files) comes from this cache.
+ */
+export function importTs(url: string): Promise<unknown> {
+  let mod = modules.get(url);
+  if (!mod) {
+    mod = tsImport(url, import.meta.url);
+    modules.set(url, mod);
+    mod.catch(() => modules.delete(url));
+  }
+  return mod;
+}
+
+/** A short content hash: the rule's version. */
+export function ruleVersion(source: string | Buffer): string {
+  return createHash('sha256').update(source).digest('hex').slice(0, 12);
+}
+
+export async function loadRuleFile(file: string, options: Record<string, unknown>): Promise<LoadedRule & { file: string }> {
+  const source = readFileSync(file);
+  const version = ruleVersion(source);
+  const mod = (await importTs(`${pathToFileURL(file).href}?v=${version}`)) as { default?: unknown };
+  const definition = mod.default as RuleDefinition | undefined;
+  if (!definition || typeof definition !== 'object' || typeof definition.name !== 'string' || typeof definition.on !== 'object') {
+    throw new Error('does not default-export defineRule({ name, on: { ... } })');
+  }
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(definition.name)) throw new Error(`rule name "${definition.name}" must be kebab-case (a-z, 0-9, -)`);
+  let ruleOptions: unknown = options[definition.name] ?? {};
+  if (definition.options) {
+    const parsed = definition.options.safeParse(ruleOptions);
+    if (!parsed.success) {
+      throw new Error(
+        `invalid options (rules.options.${definition.name}): ${parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`).join('; ')}`,
+      );
+    }
+    ruleOptions = parsed.data;
+  }
+  return { definition, version, options: ruleOptions, file };
+}
+
+/** Loads every rule in `dir`. A file that fails is reported, not fatal: the other rules run. */
+export async function loadRules(dir: string, options: Record<string, unknown>): Promise<RuleLoadResult> {
+  const result: RuleLoadResult = { rules: [], errors: [] };
+  const names = new Map<string, string>();
+  for (const file of listRuleFiles(dir)) {
+    try {
+      const rule = await loadRuleFile(file, options);
+      const other = names.get(rule.definition.name);
+      if (other) throw new Error(`rule name "${rule.definition.name}" is already used by ${other}`);
+      names.set(rule.definition.name, file);
+      result.rules.push(rule);
+    } catch (err) {
+      result.errors.push({ file, error: (err as Error).message });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,67 @@
+// SQL for what rules keep in the log's database: positions, per-key state and pending timers.
+import type { Db } from '../log/database.ts';
+
+export interface TimerRow {
+  rule: string;
+  key: string;
+  name: string;
+  due_at: number;
+  data: string | null;
+  set_by: string;
+  correlationid: string | null;
+}
+
+export interface RuleStore {
+  position(consumer: string): number | undefined;
+  setPosition(consumer: string, position: number, version: string | null): void;
+  getState(rule: string, key: string): unknown;
+  setState(rule: string, key: string, value: unknown): void;
+  deleteState(rule: string, key: string): void;
+  setTimer(row: TimerRow): void;
+  cancelTimer(rule: string, key: string, name: string): void;
+  /** Removes and returns the timers due at or before `now`, earliest first. */
+  takeDueTimers(now: number): TimerRow[];
+  nextDue(): number | undefined;
+  pendingTimers(rule?: string): TimerRow[];
+}
+
+export function createRuleStore(db: Db): RuleStore {
+  const getPosition = db.prepare('SELECT position FROM consumers WHERE name = ?').pluck();
+  const putPosition = db.prepare(
+    'INSERT INTO consumers (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
+  );
+  const getState = db.prepare('SELECT value FROM rule_state WHERE rule = ? AND key = ?').pluck();
+  const putState = db.prepare(
+    'INSERT INTO rule_state (rule, key, value) VALUES (?, ?, ?) ON CONFLICT(rule, key) DO UPDATE SET value = excluded.value',
+  );
+  const delState = db.prepare('DELETE FROM rule_state WHERE rule = ? AND key = ?');
+  const putTimer = db.prepare(
+    `INSERT INTO timers (rule, key, name, due_at, data, set_by, correlationid) VALUES (@rule, @key, @name, @due_at, @data, @set_by, @correlationid)
+     ON CONFLICT(rule, key, name) DO UPDATE SET due_at = excluded.due_at, data = excluded.data, set_by = excluded.set_by, correlationid = excluded.correlationid`,
+  );
+  const delTimer = db.prepare('DELETE FROM timers WHERE rule = ? AND key = ? AND name = ?');
+  const dueTimers = db.prepare('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, rule, key, name');
+  const nextDue = db.prepare('SELECT MIN(due_at) FROM timers').pluck();
+  const allTimers = db.prepare('SELECT * FROM timers ORDER BY due_at');
+  const ruleTimers = db.prepare('SELECT * FROM timers WHERE rule = ? ORDER BY due_at');
+
+  return {
+    position: (consumer) => getPosition.get(consumer) as number | undefined,
+    setPosition: (consumer, position, version) => void putPosition.run(consumer, position, version),
+    getState(rule, key) {
+      const value = getState.get(rule, key) as string | undefined;
+      return value === undefined ? undefined : JSON.parse(value);
+    },
+    setState: (rule, key, value) => void putState.run(rule, key, JSON.stringify(value)),
+    deleteState: (rule, key) => void delState.run(rule, key),
+    setTimer: (row) => void putTimer.run(row),
+    cancelTimer: (rule, key, name) => void delTimer.run(rule, key, name),
+    takeDueTimers(now) {
+      const rows = dueTimers.all(now) as TimerRow[];
+      for (const r of rows) delTimer.run(r.rule, r.key, r.name);
+      return rows;
+    },
+    nextDue: () => (nextDue.get() as number | null) ?? undefined,
+    pendingTimers: (rule) => (rule === undefined ? allTimers.all() : ruleTimers.all(rule)) as TimerRow[],
+  };
+}

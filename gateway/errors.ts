@@ -1,0 +1,24 @@
+// Stable error codes for what a user can run into, each with a message that says what to do.
+
+export type ErrorCode =
+  | 'FL_ERR_CONFIG_NOT_FOUND'
+  | 'FL_ERR_CONFIG_PARSE'
+  | 'FL_ERR_CONFIG_INVALID'
+  | 'FL_ERR_USAGE'
+  | 'FL_ERR_RULE_LOAD'
+  | 'FL_ERR_DEVICE_LOAD'
+  | 'FL_ERR_PORT_IN_USE'
+  | 'FL_ERR_NO_LOG';
+
+export class FirstlightError extends Error {
+  readonly code: ErrorCode;
+  /** Lines of detail (e.g. one per invalid config field). */
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, details: readonly string[] = []) {
+    super(message);
+    this.name = 'FirstlightError';
+    this.code = code;
+    this.details = details;
+  }
+}

@@ -1,0 +1,98 @@
+// The one typed event map: every event type firstlight produces, its zod schema and so its data type.
+import { z } from 'zod';
+
+const deviceName = z.string().min(1);
+
+/**
+ * Event type -> schema of its `data`. Rule handlers get the inferred data type of the event type
+ * they subscribe to. Types outside this map (native CloudEvents from other producers) carry
+ * `unknown` data.
+ */
+export const eventCatalog = {
+  /** A motion or presence sensor reported whether it sees someone. */
+  'sensor.occupancy': z.object({ device: deviceName, occupied: z.boolean() }),
+  /** A door or window contact reported open or closed. */
+  'sensor.contact': z.object({ device: deviceName, open: z.boolean() }),
+  'sensor.temperature': z.object({ device: deviceName, celsius: z.number().finite() }),
+  'sensor.humidity': z.object({ device: deviceName, percent: z.number().finite() }),
+  'sensor.illuminance': z.object({ device: deviceName, lux: z.number().finite().nonnegative() }),
+  /** Battery level, recorded when it changes. */
+  'device.battery': z.object({ device: deviceName, percent: z.number().finite() }),
+  /** The device (or its bridge) went online or offline. */
+  'device.availability': z.object({ device: deviceName, online: z.boolean() }),
+  /** A device became known, or what is known about it changed (room, kind, model). */
+  'device.discovered': z.object({
+    device: deviceName,
+    adapter: z.string(),
+    room: z.string().optional(),
+    kinds: z.array(z.string()),
+    model: z.string().optional(),
+    vendor: z.string().optional(),
+    address: z.string().optional(),
+  }),
+  /** A button or remote was pressed. */
+  'button.action': z.object({ device: deviceName, action: z.string().min(1) }),
+  /** A light reported its state. */
+  'light.state': z.object({
+    device: deviceName,
+    on: z.boolean(),
+    brightness: z.number().finite().optional(),
+    colorTemp: z.number().finite().optional(),
+  }),
+  /** A switch or plug reported its state. */
+  'switch.state': z.object({ device: deviceName, on: z.boolean() }),
+  /** Someone entered a room that was vacant. */
+  'room.entered': z.object({ room: z.string().min(1) }),
+  /** A room has had no presence for its vacancy delay. */
+  'room.vacated': z.object({ room: z.string().min(1), vacantForMs: z.number().int().nonnegative() }),
+  /** A command for a light, recorded before it is sent through the device's adapter. */
+  'command.light': z.object({
+    device: deviceName,
+    state: z.enum(['ON', 'OFF', 'TOGGLE']),
+    brightness: z.number().int().min(0).max(255).optional(),
+    transition: z.number().nonnegative().optional(),
+  }),
+  /** A command was not sent because it was older than the configured maximum age when it was due. */
+  'command.expired': z.object({ commandId: z.string(), device: deviceName, ageMs: z.number() }),
+  /** A command could not be sent (unknown device, or its adapter cannot encode it). */
+  'command.failed': z.object({ commandId: z.string(), device: deviceName, error: z.string() }),
+  /** A persisted timer fell due; delivered only to the rule that set it. */
+  'timer.fired': z.object({
+    rule: z.string(),
+    name: z.string(),
+    key: z.string(),
+    dueAt: z.string(),
+    lateMs: z.number().int().nonnegative(),
+    data: z.unknown().optional(),
+  }),
+  /** A rule threw (or emitted invalid output) while handling an event; its outputs were dropped. */
+  'rule.failed': z.object({
+    rule: z.string(),
+    version: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    error: z.string(),
+  }),
+  /** An input was rejected: it is kept here with the reason instead of being lost. */
+  'input.rejected': z.object({
+    topic: z.string(),
+    reason: z.string(),
+    code: z.string(),
+    clientId: z.string().optional(),
+    bytes: z.number().int().nonnegative(),
+    /** The payload as UTF-8 text (or base64 when it is not text), cut to a bounded length. */
+    payload: z.string(),
+    encoding: z.enum(['utf8', 'base64']),
+    truncated: z.boolean(),
+  }),
+} as const;
+
+export type EventCatalog = typeof eventCatalog;
+/** A type firstlight knows the schema of. */
+export type KnownEventType = keyof EventCatalog;
+/** The data of a known event type. */
+export type EventData<T extends string> = T extends KnownEventType ? z.infer<EventCatalog[T]> : unknown;
+
+export function isKnownEventType(type: string): type is KnownEventType {
+  return Object.hasOwn(eventCatalog, type);
+}

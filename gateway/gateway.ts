@@ -1,0 +1,92 @@
+// The composition root of a running gateway: the log, the rules, the embedded broker, and a clean stop.
+import { join } from 'node:path';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config/schema.ts';
+import { createCore, type Core } from './core.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import { loadRules } from './engine/rule-loader.ts';
+import { loadAdapters } from './ingest/load-adapters.ts';
+import { startCheckpointer, truncateWal } from './log/checkpointer.ts';
+import { openDatabase } from './log/database.ts';
+import { createRateLimitedLog, sink, type Logger } from './logger.ts';
+import type { OutboundMessage } from './sdk/device.ts';
+
+export interface Gateway {
+  core: Core;
+  broker: EmbeddedBroker;
+  /** Path of the log's database file. */
+  dbFile: string;
+  /** Stops taking input, commits what was taken, closes everything. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export const DB_FILE = 'firstlight.db';
+
+export async function startGateway({ config, logger, clock = systemClock }: GatewayOptions): Promise<Gateway> {
+  const log = sink(logger);
+  const dbFile = join(config.data, DB_FILE);
+  const db = openDatabase({ file: dbFile, synchronous: config.storage.synchronous });
+  const adapters = await loadAdapters(config.devices);
+  const { rules, errors } = await loadRules(config.rules.dir, config.rules.options);
+  for (const e of errors) log.error('rule not loaded', { file: e.file, error: e.error });
+
+  const rejectedLog = createRateLimitedLog(clock.now, 10_000, (code, suppressed) =>
+    log.warn('input rejected', { code, ...(suppressed > 0 ? { alsoRejectedSinceLastReport: suppressed } : {}) }),
+  );
+  // The broker is created after the core (rules must catch up before input is accepted), so
+  // commands go through this indirection until it exists.
+  let broker: EmbeddedBroker | undefined;
+  const publish = (m: OutboundMessage, done: (err?: Error | null) => void): void =>
+    broker ? broker.publish(m, done) : done(new Error('broker not started'));
+
+  const core = createCore({
+    db,
+    clock,
+    adapters,
+    sourceBase: `/sites/${config.site}`,
+    log,
+    publish,
+    maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    maxCommandAgeMs: config.commands.maxAge,
+    onRejected: (message, r) => rejectedLog(`${r.code}`),
+  });
+  await core.start(rules);
+  broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
+  const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
+
+  log.info('firstlight started', {
+    mqtt: `mqtt://${broker.host}:${broker.port}`,
+    data: dbFile,
+    rules: rules.map((r) => `${r.definition.name}@${r.version}`),
+    adapters: adapters.map((a) => a.name),
+    events: core.events.head(),
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    core,
+    broker,
+    dbFile,
+    stop() {
+      stopping ??= (async () => {
+        core.scheduler.stop();
+        checkpointer.stop();
+        broker!.stopListening();
+        // Commit and acknowledge what was already taken before the clients are disconnected.
+        await core.flush();
+        await broker!.close();
+        await core.flush();
+        truncateWal(db);
+        db.close();
+        log.info('firstlight stopped', {});
+      })();
+      return stopping;
+    },
+  };
+}
