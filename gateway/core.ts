@@ -24,6 +24,8 @@ export interface CoreDeps {
   publish: Publish;
   maxPayloadBytes: number;
   maxCommandAgeMs: number;
+  /** How group commits are scheduled (tests take control of it). Default: setImmediate. */
+  schedule?: (flush: () => void) => void;
   onRejected?(message: InboundMessage, rejection: Rejection): void;
 }
 
@@ -50,7 +52,7 @@ export function createCore(deps: CoreDeps): Core {
   const { db, clock, adapters, sourceBase, log } = deps;
   const onError = (err: unknown, what: string): void => log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
   const events = createEventStore(db);
-  const committer = createCommitter({ db, store: events, onError });
+  const committer = createCommitter({ db, store: events, onError, schedule: deps.schedule });
   const registry = createDeviceRegistry({ db, configured: adapters.flatMap((a) => a.configuredDevices()) });
   const ruleStore = createRuleStore(db);
   const engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log });

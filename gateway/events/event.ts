@@ -53,7 +53,6 @@ export function toCloudEventJson(e: LoggedEvent): Record<string, unknown> {
     time: e.time,
   };
   if (e.subject !== undefined) out.subject = e.subject;
-  out.datacontenttype = 'application/json';
   if (e.partitionkey !== undefined) out.partitionkey = e.partitionkey;
   if (e.causationid !== undefined) out.causationid = e.causationid;
   if (e.correlationid !== undefined) out.correlationid = e.correlationid;
@@ -62,6 +61,8 @@ export function toCloudEventJson(e: LoggedEvent): Record<string, unknown> {
   // The sequence extension: lexicographically orderable, so zero-padded.
   out.sequence = String(e.seq).padStart(20, '0');
   if (e.extensions) for (const [k, v] of Object.entries(e.extensions)) if (!(k in out)) out[k] = v;
+  // Our events carry JSON data; a producer's own content type (kept as an extension) wins.
+  out.datacontenttype ??= 'application/json';
   out.data = e.data;
   return out;
 }

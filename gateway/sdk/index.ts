@@ -5,6 +5,7 @@ export { defineDevice } from './device.ts';
 export type {
   DeviceAdapter,
   DeviceDefinition,
+  DeviceSimulationCodec,
   DeviceInfo,
   DeviceKind,
   DecodeContext,
