@@ -56,8 +56,14 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     maxCommandAgeMs: config.commands.maxAge,
     onRejected: (message, r) => rejectedLog(`${r.code}`),
   });
-  await core.start(rules);
-  broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
+  try {
+    await core.start(rules);
+    broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
+  } catch (err) {
+    core.scheduler.stop();
+    db.close();
+    throw err;
+  }
   const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
 
   log.info('firstlight started', {

@@ -49,13 +49,19 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   // TCP_NODELAY: without it Nagle plus delayed ACKs put tens of ms on small packets at high rates.
   const server: Server = createServer({ noDelay: true }, broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // The broker's own timers would keep the process alive after a failed start.
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
   const address = server.address() as AddressInfo;
 
   return {

@@ -15,8 +15,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(1883),
-      /** Larger payloads are rejected (kept as input.rejected with a bounded copy). */
-      maxPayloadBytes: z.number().int().positive().default(256 * 1024),
+      /**
+       * Larger payloads are rejected (kept as input.rejected with a bounded copy). Zigbee2MQTT's
+       * retained bridge/devices list of a large network runs to hundreds of KiB, hence 1 MiB.
+       */
+      maxPayloadBytes: z.number().int().positive().default(1024 * 1024),
     })
     .prefault({}),
   http: z

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '../clock.ts';
+
+export { SimulatedClock };
 import { createCore, type Core } from '../core.ts';
 import type { EventData } from '../events/catalog.ts';
 import { loadRules } from '../engine/rule-loader.ts';
@@ -92,12 +94,13 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
       if (info) core.registry.persist(info);
     }
     await core.start(rules);
+    // Timers that fell due while the gateway was "down" fire now, as they would on a real start.
+    await clock.advance(0, settle);
   }
-  await open();
-
   const settle = async (): Promise<void> => {
     await core.committer.settled();
   };
+  await open();
 
   return {
     clock,
