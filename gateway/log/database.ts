@@ -34,11 +34,14 @@ const migrations: readonly string[] = [
     extensions    TEXT,
     raw_topic     TEXT,
     raw_payload   TEXT,
-    UNIQUE (source, id)
+    -- (id, source) rather than (source, id): the same index finds an event by id alone (lineage).
+    UNIQUE (id, source)
   ) STRICT;
   CREATE INDEX events_by_type ON events (type, seq);
   CREATE INDEX events_by_key ON events (partitionkey, seq);
   CREATE INDEX events_by_time ON events (time);
+  -- What an event caused. Root facts have no cause, so they stay out of this index.
+  CREATE INDEX events_by_cause ON events (causationid) WHERE causationid IS NOT NULL;
 
   -- Each consumer of the log (a rule, the actuator) and how far it has durably got.
   CREATE TABLE consumers (
