@@ -1,6 +1,6 @@
 // Derives "room entered" from presence facts, and "room vacated" once no sensor in the room has
 // seen anyone for the room's vacancy delay (a persisted timer: restarts neither lose nor repeat it).
-import { defineRule, durationSchema, z } from 'firstlight';
+import { defineRule, durationSchema, z, type RuleContext } from 'firstlight';
 
 const options = z.object({
   /** How long a room must be without presence before it counts as vacated. */
@@ -8,16 +8,26 @@ const options = z.object({
   /** Per-room delays, e.g. { bathroom: { vacancyDelay: '3m' } }. */
   rooms: z.record(z.string(), z.object({ vacancyDelay: durationSchema })).default({}),
 });
+type Options = z.output<typeof options>;
 
 interface RoomState {
   /** Sensors in the room that currently see someone. */
   present: string[];
   occupied: boolean;
-  /** When presence was last seen (ms since the epoch). */
-  lastSeen: number;
+  /** When the last sensor stopped seeing anyone (ms since the epoch). */
+  clearedAt?: number;
 }
 
-const empty: RoomState = { present: [], occupied: false, lastSeen: 0 };
+/** A sensor stopped seeing anyone (it reported no presence, or went offline). */
+function sensorCleared(device: string, ctx: RuleContext<Options>): void {
+  const state = ctx.state.get<RoomState>();
+  if (!state?.present.includes(device)) return;
+  const present = state.present.filter((d) => d !== device);
+  // The countdown starts when the last sensor in the room stops seeing anyone.
+  const cleared = state.occupied && present.length === 0;
+  ctx.state.set({ present, occupied: state.occupied, clearedAt: cleared ? ctx.now.getTime() : state.clearedAt });
+  if (cleared) ctx.timers.set('vacancy', ctx.options.rooms[ctx.key]?.vacancyDelay ?? ctx.options.vacancyDelay);
+}
 
 export default defineRule({
   name: 'room-presence',
@@ -25,39 +35,26 @@ export default defineRule({
   options,
   on: {
     'sensor.occupancy'(event, ctx) {
-      const room = ctx.key;
-      if (!room) return; // a sensor that is in no room says nothing about rooms
-      const state = ctx.state.get<RoomState>() ?? empty;
-      const others = state.present.filter((d) => d !== event.data.device);
-      if (event.data.occupied) {
-        ctx.timers.cancel('vacancy');
-        ctx.state.set({ present: [...others, event.data.device], occupied: true, lastSeen: ctx.now.getTime() });
-        if (!state.occupied) ctx.emit('room.entered', { room });
-        return;
-      }
-      const wasPresent = state.present.includes(event.data.device);
-      ctx.state.set({ ...state, present: others, lastSeen: wasPresent ? ctx.now.getTime() : state.lastSeen });
-      // The countdown starts when the last sensor in the room stops seeing anyone.
-      if (state.occupied && wasPresent && others.length === 0) {
-        ctx.timers.set('vacancy', ctx.options.rooms[room]?.vacancyDelay ?? ctx.options.vacancyDelay);
-      }
+      if (!ctx.key) return; // a sensor that is in no room says nothing about rooms
+      const device = event.data.device;
+      if (!event.data.occupied) return sensorCleared(device, ctx);
+      const state = ctx.state.get<RoomState>() ?? { present: [], occupied: false };
+      // A sensor repeating that it sees someone changes nothing (and writes nothing).
+      if (state.occupied && state.present.includes(device)) return;
+      if (state.present.length === 0) ctx.timers.cancel('vacancy');
+      ctx.state.set({ present: [...state.present, device], occupied: true });
+      if (!state.occupied) ctx.emit('room.entered', { room: ctx.key });
     },
     'device.availability'(event, ctx) {
       // A sensor that went offline while it saw someone must not keep the room occupied forever.
-      const state = ctx.state.get<RoomState>();
-      if (event.data.online || !state?.present.includes(event.data.device)) return;
-      const others = state.present.filter((d) => d !== event.data.device);
-      ctx.state.set({ ...state, present: others, lastSeen: ctx.now.getTime() });
-      if (state.occupied && others.length === 0) {
-        ctx.timers.set('vacancy', ctx.options.rooms[ctx.key]?.vacancyDelay ?? ctx.options.vacancyDelay);
-      }
+      if (!event.data.online) sensorCleared(event.data.device, ctx);
     },
   },
   timers: {
     vacancy(timer, ctx) {
-      const state = ctx.state.get<RoomState>() ?? empty;
-      ctx.state.set({ ...state, present: [], occupied: false });
-      ctx.emit('room.vacated', { room: timer.key, vacantForMs: ctx.now.getTime() - state.lastSeen });
+      const state = ctx.state.get<RoomState>();
+      ctx.state.set({ present: [], occupied: false });
+      ctx.emit('room.vacated', { room: timer.key, vacantForMs: ctx.now.getTime() - (state?.clearedAt ?? timer.dueAt.getTime()) });
     },
   },
 });

@@ -2,7 +2,8 @@
 // in log order, resuming from a durable position after a restart.
 import type { Clock } from '../clock.ts';
 import type { EventData } from '../events/catalog.ts';
-import { derivedId, type LoggedEvent } from '../events/event.ts';
+import type { LoggedEvent } from '../events/event.ts';
+import { derivedId } from '../events/ids.ts';
 import type { Committer } from '../log/committer.ts';
 import type { EventStore } from '../log/event-store.ts';
 import type { RuleStore } from '../engine/rule-store.ts';
@@ -69,7 +70,7 @@ export function createActuator(deps: ActuatorDeps): Actuator {
     committer.submit({
       write() {
         committer.append({
-          id: derivedId('actuator', type, command.source, command.id),
+          id: derivedId(Date.parse(command.time), 'actuator', type, command.source, command.id),
           source: `${deps.sourceBase}/actuator`,
           type,
           time: new Date(clock.now()).toISOString(),

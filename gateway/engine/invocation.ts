@@ -1,7 +1,8 @@
 // One run of one rule handler for one event: the context it sees, and the outputs it buffers until
 // the handler returns (a handler that throws leaves nothing behind).
 import { eventCatalog, isKnownEventType } from '../events/catalog.ts';
-import { derivedId, type LoggedEvent, type NewEvent } from '../events/event.ts';
+import type { LoggedEvent, NewEvent } from '../events/event.ts';
+import { derivedId } from '../events/ids.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { LightCommand } from '../sdk/device.ts';
 import type { RuleContext } from '../sdk/rule.ts';
@@ -39,6 +40,7 @@ export function createInvocation(scope: InvocationScope, deps: InvocationDeps): 
   const outputs: Outputs = { events: [], state: undefined, stateTouched: false, timers: new Map() };
   const time = new Date(scope.now).toISOString();
   const correlationid = cause.correlationid ?? cause.id;
+  const causeTime = Date.parse(cause.time);
 
   function push(type: string, data: unknown, key: string | undefined, subject: string | undefined): void {
     if (isKnownEventType(type)) {
@@ -48,7 +50,7 @@ export function createInvocation(scope: InvocationScope, deps: InvocationDeps): 
     outputs.events.push({
       // Deterministic: the same rule reacting to the same event yields the same ids, so a replay
       // cannot store an output twice (the log keeps (source, id) unique).
-      id: derivedId(scope.rule, cause.source, cause.id, String(outputs.events.length)),
+      id: derivedId(causeTime, scope.rule, cause.source, cause.id, String(outputs.events.length)),
       source: scope.source,
       type,
       time,

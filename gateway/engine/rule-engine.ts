@@ -1,6 +1,7 @@
 // Runs the rules as consumers of the log: each event, in log order, to each rule that subscribed,
 // with the rule's outputs and its position committed in the same transaction.
-import { derivedId, type LoggedEvent } from '../events/event.ts';
+import type { LoggedEvent } from '../events/event.ts';
+import { derivedId } from '../events/ids.ts';
 import type { EventData } from '../events/catalog.ts';
 import type { Committer } from '../log/committer.ts';
 import type { EventStore } from '../log/event-store.ts';
@@ -140,7 +141,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     rule.stats.lastError = failure;
     log.warn('rule failed', { rule: rule.name, event: event.id, type: event.type, error: failure });
     committer.append({
-      id: derivedId(rule.name, 'failed', event.source, event.id),
+      id: derivedId(Date.parse(event.time), rule.name, 'failed', event.source, event.id),
       source: rule.source,
       type: 'rule.failed',
       time: new Date(scope.now).toISOString(),

@@ -1,7 +1,7 @@
 // Fires persisted timers: when one falls due, it is moved from the timers table into the log as a
 // `timer.fired` event in one transaction, so it fires exactly once across crashes and restarts.
 import type { Clock, Cancel } from '../clock.ts';
-import { derivedId } from '../events/event.ts';
+import { derivedId } from '../events/ids.ts';
 import type { Committer } from '../log/committer.ts';
 import type { RuleStore } from './rule-store.ts';
 
@@ -35,7 +35,7 @@ export function createTimerScheduler({ committer, store, clock, sourceBase }: Ti
         for (const t of store.takeDueTimers(now)) {
           committer.append({
             // The same timer setting fires under the same id, so it cannot be logged twice.
-            id: derivedId('timer', t.rule, t.key, t.name, t.set_by, String(t.due_at)),
+            id: derivedId(t.due_at, 'timer', t.rule, t.key, t.name, t.set_by, String(t.due_at)),
             source: `${sourceBase}/rules/${encodeURIComponent(t.rule)}`,
             type: 'timer.fired',
             time: new Date(now).toISOString(),

@@ -1,5 +1,4 @@
 // The CloudEvents 1.0 shape of an event in the log, and how ids of derived events are made.
-import { createHash } from 'node:crypto';
 import type { EventData } from './catalog.ts';
 
 /** An event as the pipeline appends it: CloudEvents 1.0 attributes plus our extensions. */
@@ -31,16 +30,6 @@ export interface NewEvent<T extends string = string> {
 export interface LoggedEvent<T extends string = string> extends NewEvent<T> {
   /** Strictly increasing position in the log. */
   seq: number;
-}
-
-/**
- * A deterministic id for an output of a rule: the same rule reacting to the same event produces the
- * same ids, so a replay after a crash cannot create a second copy of an output.
- */
-export function derivedId(...parts: string[]): string {
-  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  // Shaped like a UUID (version nibble 8: "custom", RFC 9562) so tools that expect one accept it.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The CloudEvents JSON format of an event: extensions as top-level attributes. */

@@ -5,6 +5,7 @@ import type { NewEvent } from '../events/event.ts';
 import type { Committer } from '../log/committer.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { DecodeResult, DeviceAdapter, DeviceInfo, InboundMessage } from '../sdk/device.ts';
+import { newEventId } from '../events/ids.ts';
 import { deviceSource, factToEvent, foreignToEvent, rejectionEvent, type Rejection } from './normalize.ts';
 
 export interface IngestStats {
@@ -40,8 +41,9 @@ export function createIngest(deps: IngestDeps): Ingest {
   const { adapters, registry, committer, clock, sourceBase } = deps;
   const stats: IngestStats = { messages: 0, events: 0, rejected: {}, ignored: 0 };
   const context = { device: (name: string) => registry.get(name) };
-  // Battery is reported with every message of most sensors; it is a fact only when it changes.
-  const lastBattery = new Map<string, number>();
+  // Battery and illuminance ride along with every message of most sensors (a motion sensor reports
+  // both with each detection): they are facts only when they change, not noise on every report.
+  const lastValue = new Map<string, number>();
 
   function decode(message: InboundMessage): { adapter?: DeviceAdapter; result: DecodeResult } {
     const adapter = adapters.find((a) => a.claims(message.topic));
@@ -69,14 +71,17 @@ export function createIngest(deps: IngestDeps): Ingest {
           device: result.device,
           room: info?.room,
           time,
+          ms: Date.parse(time),
           message,
           raw: { topic: message.topic, payload: message.payload.toString('utf8') },
         };
         const events: NewEvent[] = [];
         for (const fact of result.facts) {
-          if (fact.type === 'device.battery') {
-            if (lastBattery.get(result.device) === fact.data.percent) continue;
-            lastBattery.set(result.device, fact.data.percent);
+          const value = fact.type === 'device.battery' ? fact.data.percent : fact.type === 'sensor.illuminance' ? fact.data.lux : undefined;
+          if (value !== undefined) {
+            const key = `${fact.type}\u0000${result.device}`;
+            if (lastValue.get(key) === value) continue;
+            lastValue.set(key, value);
           }
           const event = factToEvent(fact, c);
           if (typeof event === 'string') return { code: 'bad_value', reason: event };
@@ -92,7 +97,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           if (!changed) continue;
           devices.push(changed);
           events.push({
-            id: crypto.randomUUID(),
+            id: newEventId(clock.now()),
             source: deviceSource(sourceBase, adapter.name, changed.name),
             type: 'device.discovered',
             time,

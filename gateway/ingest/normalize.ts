@@ -1,5 +1,5 @@
 // Turns what an adapter decoded into CloudEvents for the log: sources, stream keys, validation.
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../events/ids.ts';
 import { eventCatalog, isKnownEventType } from '../events/catalog.ts';
 import type { NewEvent } from '../events/event.ts';
 import type { Fact, ForeignEvent, InboundMessage } from '../sdk/device.ts';
@@ -17,6 +17,8 @@ export interface FactContext {
   device: string;
   room: string | undefined;
   time: string;
+  /** `time` in ms. */
+  ms: number;
   message: InboundMessage;
   raw: { topic: string; payload: string };
 }
@@ -26,7 +28,7 @@ export function factToEvent(fact: Fact, c: FactContext): NewEvent | string {
   const parsed = eventCatalog[fact.type].safeParse(fact.data);
   if (!parsed.success) return `${fact.type}: ${describeIssues(parsed.error.issues)}`;
   return {
-    id: randomUUID(),
+    id: newEventId(c.ms),
     source: c.source,
     type: fact.type,
     time: c.time,
@@ -73,7 +75,7 @@ export function rejectionEvent(sourceBase: string, message: InboundMessage, r: R
   // Keep text as text; anything that does not survive a UTF-8 round trip is kept as base64.
   const isText = Buffer.byteLength(text) === kept.length && !text.includes('\uFFFD');
   return {
-    id: randomUUID(),
+    id: newEventId(Date.parse(time)),
     source: `${sourceBase}/ingest`,
     type: 'input.rejected',
     time,

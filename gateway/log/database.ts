@@ -92,6 +92,8 @@ export function openDatabase(options: OpenOptions): Db {
   db.pragma('wal_autocheckpoint = 0');
   db.pragma('journal_size_limit = 67108864');
   db.pragma('temp_store = MEMORY');
+  // 16 MiB of page cache (the default is 2 MiB): the indexes' hot pages stay in memory.
+  db.pragma('cache_size = -16384');
   migrate(db);
   return db;
 }

@@ -15,6 +15,7 @@ import { loadAdapters } from '../ingest/load-adapters.ts';
 import { openDatabase, type Db } from '../log/database.ts';
 import type { EventQuery } from '../log/event-store.ts';
 import { deviceSource } from '../ingest/normalize.ts';
+import { newEventId } from '../events/ids.ts';
 import type { DeviceInfo, OutboundMessage } from './device.ts';
 import { parseDuration, type Duration } from './duration.ts';
 import type { RuleDefinition } from './rule.ts';
@@ -115,7 +116,7 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
       core.committer.submit({
         write() {
           logged = core.committer.append({
-            id: crypto.randomUUID(),
+            id: newEventId(clock.now()),
             source: device ? deviceSource(sourceBase, info?.adapter ?? 'test', device) : `${sourceBase}/test`,
             type,
             time: new Date(clock.now()).toISOString(),

@@ -54,7 +54,7 @@ describe('exactly-once effects', () => {
     expect(engine.stats().get('echo')!.position).toBe(events.head());
 
     // The derived id depends only on the rule and the event: the same on every replay.
-    const { derivedId } = await import('../../gateway/events/event.ts');
-    expect(heard[0]!.id).toBe(derivedId('echo', fact.source, fact.id, '0'));
+    const { derivedId } = await import('../../gateway/events/ids.ts');
+    expect(heard[0]!.id).toBe(derivedId(Date.parse(fact.time), 'echo', fact.source, fact.id, '0'));
   });
 });
