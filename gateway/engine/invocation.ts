@@ -4,8 +4,9 @@ import { eventCatalog, isKnownEventType } from '../events/catalog.ts';
 import type { LoggedEvent, NewEvent } from '../events/event.ts';
 import { derivedId } from '../events/ids.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import type { LightCommand } from '../sdk/device.ts';
-import type { RuleContext } from '../sdk/rule.ts';
+import type { DeviceInfo, DeviceKind, LightCommand } from '../sdk/device.ts';
+import type { Duration } from '../sdk/duration.ts';
+import type { EmitOptions, RuleContext } from '../sdk/rule.ts';
 import type { RuleStore, TimerRow } from './rule-store.ts';
 
 export interface InvocationScope {
@@ -27,106 +28,147 @@ export interface InvocationDeps {
 
 const DELETED = Symbol('deleted');
 
-/** What a handler asked for, applied only if it returned normally. */
-export interface Outputs {
-  events: NewEvent[];
-  state: unknown | typeof DELETED | undefined;
-  stateTouched: boolean;
-  timers: Map<string, TimerRow | null>;
-}
+// The context is a class with methods on its prototype, not an object of closures: it is built for
+// every handler call, on the hot path.
 
-export function createInvocation(scope: InvocationScope, deps: InvocationDeps): { ctx: RuleContext; outputs: Outputs } {
-  const { cause } = scope;
-  const outputs: Outputs = { events: [], state: undefined, stateTouched: false, timers: new Map() };
-  const time = new Date(scope.now).toISOString();
-  const correlationid = cause.correlationid ?? cause.id;
-  const causeTime = Date.parse(cause.time);
+/** The context a handler sees; it records what the handler asks for, applied only if it returns. */
+export class Invocation implements RuleContext {
+  readonly events: NewEvent[] = [];
+  stateValue: unknown = undefined;
+  stateTouched = false;
+  readonly timerChanges = new Map<string, TimerRow | null>();
+  readonly state = new StateAccess(this);
+  readonly timers = new TimerAccess(this);
+  readonly devices: DeviceAccess;
+  readonly log: RuleContext['log'];
+  readonly scope: InvocationScope;
+  readonly deps: InvocationDeps;
 
-  function push(type: string, data: unknown, key: string | undefined, subject: string | undefined): void {
+  constructor(scope: InvocationScope, deps: InvocationDeps) {
+    this.scope = scope;
+    this.deps = deps;
+    this.devices = new DeviceAccess(deps.registry);
+    this.log = deps.log;
+  }
+
+  get rule(): string {
+    return this.scope.rule;
+  }
+  get version(): string {
+    return this.scope.version;
+  }
+  get key(): string {
+    return this.scope.key;
+  }
+  get now(): Date {
+    return new Date(this.scope.now);
+  }
+  get options(): unknown {
+    return this.scope.options;
+  }
+
+  emit(type: string, data: unknown, options?: EmitOptions): void {
+    this.push(type, data, options?.key ?? this.scope.key, options?.subject);
+  }
+
+  command(device: string, command: LightCommand): void {
+    const info = this.deps.registry.get(device);
+    if (!info) throw new Error(`command for unknown device "${device}"`);
+    this.push('command.light', { device, ...command }, info.room, device);
+  }
+
+  private push(type: string, data: unknown, key: string | undefined, subject: string | undefined): void {
     if (isKnownEventType(type)) {
       const parsed = eventCatalog[type].safeParse(data);
-      if (!parsed.success) throw new Error(`emitted ${type} with invalid data: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ')}`);
+      if (!parsed.success) {
+        throw new Error(`emitted ${type} with invalid data: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ')}`);
+      }
     }
-    outputs.events.push({
+    const { cause, rule, source, version, now } = this.scope;
+    this.events.push({
       // Deterministic: the same rule reacting to the same event yields the same ids, so a replay
-      // cannot store an output twice (the log keeps (source, id) unique).
-      id: derivedId(causeTime, scope.rule, cause.source, cause.id, String(outputs.events.length)),
-      source: scope.source,
+      // cannot store an output twice (the log keeps (id, source) unique).
+      id: derivedId(Date.parse(cause.time), rule, cause.source, cause.id, String(this.events.length)),
+      source,
       type,
-      time,
+      time: new Date(now).toISOString(),
       subject,
       partitionkey: key || undefined,
       causationid: cause.id,
-      correlationid,
-      ruleversion: scope.version,
+      correlationid: cause.correlationid ?? cause.id,
+      ruleversion: version,
       data: data as never,
     });
   }
 
-  const ctx: RuleContext = {
-    rule: scope.rule,
-    version: scope.version,
-    key: scope.key,
-    now: new Date(scope.now),
-    options: scope.options,
-    emit(type, data, options) {
-      push(type, data, options?.key ?? scope.key, options?.subject);
-    },
-    command(device: string, command: LightCommand) {
-      const info = deps.registry.get(device);
-      if (!info) throw new Error(`command for unknown device "${device}"`);
-      push('command.light', { device, ...command }, info.room, device);
-    },
-    state: {
-      get<S>() {
-        if (outputs.stateTouched) return (outputs.state === DELETED ? undefined : outputs.state) as S | undefined;
-        return deps.store.getState(scope.rule, scope.key) as S | undefined;
-      },
-      set(value) {
-        if (value === undefined) throw new Error('state.set(undefined): use state.delete()');
-        outputs.stateTouched = true;
-        // A copy, so later mutation of the object by the handler cannot change what was recorded.
-        outputs.state = structuredClone(value);
-      },
-      delete() {
-        outputs.stateTouched = true;
-        outputs.state = DELETED;
-      },
-    },
-    timers: {
-      set(name, after, data) {
-        if (!Number.isFinite(after) || after < 0) throw new Error(`timer "${name}": delay must be a non-negative number of ms`);
-        outputs.timers.set(name, {
-          rule: scope.rule,
-          key: scope.key,
-          name,
-          due_at: scope.now + after,
-          data: data === undefined ? null : JSON.stringify(data),
-          set_by: cause.id,
-          correlationid,
-        });
-      },
-      cancel(name) {
-        outputs.timers.set(name, null);
-      },
-    },
-    devices: {
-      get: (name) => deps.registry.get(name),
-      inRoom: (room, kind) => deps.registry.inRoom(room, kind),
-    },
-    log: deps.log,
-  };
-  return { ctx, outputs };
+  /** Writes the state and timer changes of a handler that returned normally. */
+  apply(store: RuleStore): void {
+    const { rule, key } = this.scope;
+    if (this.stateTouched) {
+      if (this.stateValue === DELETED) store.deleteState(rule, key);
+      else store.setState(rule, key, this.stateValue);
+    }
+    for (const [name, row] of this.timerChanges) {
+      if (row) store.setTimer(row);
+      else store.cancelTimer(rule, key, name);
+    }
+  }
 }
 
-/** Writes a successful invocation's state and timer changes (its events are appended by the engine). */
-export function applyOutputs(scope: InvocationScope, outputs: Outputs, store: RuleStore): void {
-  if (outputs.stateTouched) {
-    if (outputs.state === DELETED) store.deleteState(scope.rule, scope.key);
-    else store.setState(scope.rule, scope.key, outputs.state);
+class StateAccess {
+  readonly #inv: Invocation;
+  constructor(inv: Invocation) {
+    this.#inv = inv;
   }
-  for (const [name, row] of outputs.timers) {
-    if (row) store.setTimer(row);
-    else store.cancelTimer(scope.rule, scope.key, name);
+  get<S>(): S | undefined {
+    const inv = this.#inv;
+    if (inv.stateTouched) return (inv.stateValue === DELETED ? undefined : inv.stateValue) as S | undefined;
+    return inv.deps.store.getState(inv.scope.rule, inv.scope.key) as S | undefined;
+  }
+  set(value: unknown): void {
+    if (value === undefined) throw new Error('state.set(undefined): use state.delete()');
+    this.#inv.stateTouched = true;
+    // A copy, so later mutation of the object by the handler cannot change what was recorded.
+    this.#inv.stateValue = structuredClone(value);
+  }
+  delete(): void {
+    this.#inv.stateTouched = true;
+    this.#inv.stateValue = DELETED;
+  }
+}
+
+class TimerAccess {
+  readonly #inv: Invocation;
+  constructor(inv: Invocation) {
+    this.#inv = inv;
+  }
+  set(name: string, after: Duration, data?: unknown): void {
+    if (!Number.isFinite(after) || after < 0) throw new Error(`timer "${name}": delay must be a non-negative number of ms`);
+    const { rule, key, now, cause } = this.#inv.scope;
+    this.#inv.timerChanges.set(name, {
+      rule,
+      key,
+      name,
+      due_at: now + after,
+      data: data === undefined ? null : JSON.stringify(data),
+      set_by: cause.id,
+      correlationid: cause.correlationid ?? cause.id,
+    });
+  }
+  cancel(name: string): void {
+    this.#inv.timerChanges.set(name, null);
+  }
+}
+
+class DeviceAccess {
+  readonly #registry: DeviceRegistry;
+  constructor(registry: DeviceRegistry) {
+    this.#registry = registry;
+  }
+  get(name: string): DeviceInfo | undefined {
+    return this.#registry.get(name);
+  }
+  inRoom(room: string, kind?: DeviceKind): DeviceInfo[] {
+    return this.#registry.inRoom(room, kind);
   }
 }

@@ -7,7 +7,7 @@ import type { Committer } from '../log/committer.ts';
 import type { EventStore } from '../log/event-store.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { FiredTimer, RuleDefinition, RuleContext } from '../sdk/rule.ts';
-import { applyOutputs, createInvocation, type InvocationScope } from './invocation.ts';
+import { Invocation, type InvocationScope } from './invocation.ts';
 import type { RuleStore } from './rule-store.ts';
 import type { Clock } from '../clock.ts';
 
@@ -65,6 +65,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   let rules: ActiveRule[] = [];
   // Cascade depth of events appended in the current transaction (root facts are 0).
   const depth = new Map<string, number>();
+  const invocationDeps = { store, registry, log };
 
   committer.beforeCommit(() => {
     for (const r of rules) if (r.position !== r.committed) store.setPosition(r.name, r.position, r.version);
@@ -116,7 +117,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       now: clock.now(),
       cause: event,
     };
-    const { ctx, outputs } = createInvocation(scope, { store, registry, log });
+    const ctx = new Invocation(scope, invocationDeps);
     rule.stats.runs++;
     let failure: string | undefined;
     try {
@@ -125,12 +126,12 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         failure = 'handler returned a promise: handlers must be synchronous (they record actions; the engine performs them)';
       }
       const d = (depth.get(event.id) ?? 0) + 1;
-      if (!failure && outputs.events.length > 0 && d > maxDepth) {
+      if (!failure && ctx.events.length > 0 && d > maxDepth) {
         failure = `cascade deeper than ${maxDepth} events from one fact: outputs dropped (does the rule react to its own events?)`;
       }
       if (!failure) {
-        applyOutputs(scope, outputs, store);
-        for (const out of outputs.events) if (committer.append(out)) depth.set(out.id, d);
+        ctx.apply(store);
+        for (const out of ctx.events) if (committer.append(out)) depth.set(out.id, d);
         return;
       }
     } catch (err) {
