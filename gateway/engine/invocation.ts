@@ -34,10 +34,10 @@ const DELETED = Symbol('deleted');
 /** The context a handler sees; it records what the handler asks for, applied only if it returns. */
 export class Invocation implements RuleContext {
   readonly events: NewEvent[] = [];
-  stateValue: unknown = undefined;
-  stateTouched = false;
+  /** State writes by slot (a rule's own state is under its key; triggers keep theirs apart). */
+  readonly stateChanges = new Map<string, unknown>();
   readonly timerChanges = new Map<string, TimerRow | null>();
-  readonly state = new StateAccess(this);
+  readonly state: StateAccess;
   readonly timers = new TimerAccess(this);
   readonly devices: DeviceAccess;
   readonly log: RuleContext['log'];
@@ -47,6 +47,7 @@ export class Invocation implements RuleContext {
   constructor(scope: InvocationScope, deps: InvocationDeps) {
     this.scope = scope;
     this.deps = deps;
+    this.state = new StateAccess(this, scope.key);
     this.devices = new DeviceAccess(deps.registry);
     this.log = deps.log;
   }
@@ -77,7 +78,8 @@ export class Invocation implements RuleContext {
     this.push('command.light', { device, ...command }, info.room, device);
   }
 
-  private push(type: string, data: unknown, key: string | undefined, subject: string | undefined): void {
+  /** Appends an output; also used by the engine for what triggers record. */
+  push(type: string, data: unknown, key: string | undefined, subject: string | undefined): void {
     if (isKnownEventType(type)) {
       const parsed = eventCatalog[type].safeParse(data);
       if (!parsed.success) {
@@ -101,12 +103,33 @@ export class Invocation implements RuleContext {
     });
   }
 
+  /** Sets a timer at an absolute time (triggers use this; handlers use `timers.set`). */
+  setTimerAt(name: string, dueAt: number, data?: unknown): void {
+    const { rule, key, cause } = this.scope;
+    this.timerChanges.set(name, {
+      rule,
+      key,
+      name,
+      due_at: dueAt,
+      data: data === undefined ? null : JSON.stringify(data),
+      set_by: cause.id,
+      correlationid: cause.correlationid ?? cause.id,
+    });
+  }
+
+  /** When timer `name` of this rule and key is due, counting this invocation's own changes. */
+  pendingTimer(name: string): number | undefined {
+    const change = this.timerChanges.get(name);
+    if (change !== undefined) return change?.due_at;
+    return this.deps.store.timerDue(this.scope.rule, this.scope.key, name);
+  }
+
   /** Writes the state and timer changes of a handler that returned normally. */
   apply(store: RuleStore): void {
     const { rule, key } = this.scope;
-    if (this.stateTouched) {
-      if (this.stateValue === DELETED) store.deleteState(rule, key);
-      else store.setState(rule, key, this.stateValue);
+    for (const [slot, value] of this.stateChanges) {
+      if (value === DELETED) store.deleteState(rule, slot);
+      else store.setState(rule, slot, value);
     }
     for (const [name, row] of this.timerChanges) {
       if (row) store.setTimer(row);
@@ -115,25 +138,29 @@ export class Invocation implements RuleContext {
   }
 }
 
-class StateAccess {
+/** Per-key state in one slot; the rule's own state is the slot named after the key. */
+export class StateAccess {
   readonly #inv: Invocation;
-  constructor(inv: Invocation) {
+  readonly #slot: string;
+  constructor(inv: Invocation, slot: string) {
     this.#inv = inv;
+    this.#slot = slot;
   }
   get<S>(): S | undefined {
-    const inv = this.#inv;
-    if (inv.stateTouched) return (inv.stateValue === DELETED ? undefined : inv.stateValue) as S | undefined;
-    return inv.deps.store.getState(inv.scope.rule, inv.scope.key) as S | undefined;
+    const changes = this.#inv.stateChanges;
+    if (changes.has(this.#slot)) {
+      const value = changes.get(this.#slot);
+      return (value === DELETED ? undefined : value) as S | undefined;
+    }
+    return this.#inv.deps.store.getState(this.#inv.scope.rule, this.#slot) as S | undefined;
   }
   set(value: unknown): void {
     if (value === undefined) throw new Error('state.set(undefined): use state.delete()');
-    this.#inv.stateTouched = true;
     // A copy, so later mutation of the object by the handler cannot change what was recorded.
-    this.#inv.stateValue = structuredClone(value);
+    this.#inv.stateChanges.set(this.#slot, structuredClone(value));
   }
   delete(): void {
-    this.#inv.stateTouched = true;
-    this.#inv.stateValue = DELETED;
+    this.#inv.stateChanges.set(this.#slot, DELETED);
   }
 }
 
@@ -144,20 +171,17 @@ class TimerAccess {
   }
   set(name: string, after: Duration, data?: unknown): void {
     if (!Number.isFinite(after) || after < 0) throw new Error(`timer "${name}": delay must be a non-negative number of ms`);
-    const { rule, key, now, cause } = this.#inv.scope;
-    this.#inv.timerChanges.set(name, {
-      rule,
-      key,
-      name,
-      due_at: now + after,
-      data: data === undefined ? null : JSON.stringify(data),
-      set_by: cause.id,
-      correlationid: cause.correlationid ?? cause.id,
-    });
+    checkName(name);
+    this.#inv.setTimerAt(name, this.#inv.scope.now + after, data);
   }
   cancel(name: string): void {
+    checkName(name);
     this.#inv.timerChanges.set(name, null);
   }
+}
+
+function checkName(name: string): void {
+  if (name.startsWith('trigger:')) throw new Error(`timer "${name}": names starting with "trigger:" belong to triggers`);
 }
 
 class DeviceAccess {

@@ -1,38 +1,20 @@
 // Runs the rules as consumers of the log: each event, in log order, to each rule that subscribed,
 // with the rule's outputs and its position committed in the same transaction.
+import type { Clock } from '../clock.ts';
+import type { EventData } from '../events/catalog.ts';
 import type { LoggedEvent } from '../events/event.ts';
 import { derivedId } from '../events/ids.ts';
-import type { EventData } from '../events/catalog.ts';
 import type { Committer } from '../log/committer.ts';
 import type { EventStore } from '../log/event-store.ts';
 import type { DeviceRegistry } from '../registry/device-registry.ts';
-import type { FiredTimer, RuleDefinition, RuleContext } from '../sdk/rule.ts';
-import { Invocation, type InvocationScope } from './invocation.ts';
+import type { FiredTimer, RuleContext, RuleDefinition } from '../sdk/rule.ts';
+import { Invocation, StateAccess, type InvocationScope } from './invocation.ts';
+import { activeRule, type ActiveRule, type LoadedRule, type RuleStats } from './active-rule.ts';
 import type { RuleStore } from './rule-store.ts';
-import type { Clock } from '../clock.ts';
+import { parseTriggerTimer, triggerTimerName, type CompiledTrigger } from './triggers/index.ts';
+import type { TriggerRuntime } from './triggers/runtime.ts';
 
-/** A rule ready to run: its definition, the hash of its source, and its validated options. */
-export interface LoadedRule {
-  definition: RuleDefinition;
-  version: string;
-  options: unknown;
-}
-
-export interface RuleStats {
-  runs: number;
-  failures: number;
-  lastError?: string | undefined;
-}
-
-interface ActiveRule extends LoadedRule {
-  name: string;
-  source: string;
-  /** Position processed in this (uncommitted) transaction. */
-  position: number;
-  /** Position as last committed. */
-  committed: number;
-  stats: RuleStats;
-}
+export type { LoadedRule, RuleStats } from './active-rule.ts';
 
 export interface RuleEngineDeps {
   committer: Committer;
@@ -43,12 +25,18 @@ export interface RuleEngineDeps {
   /** CloudEvents source prefix of this site, e.g. "/sites/home". */
   sourceBase: string;
   log: RuleContext['log'] & { error(message: string, details?: Record<string, unknown>): void };
-  /** Outputs caused, directly or not, by one root fact within one transaction. Default 32. */
+  /** Derived events deeper than this below one root fact are dropped and recorded. Default 8. */
   maxCascadeDepth?: number;
+  /** Time zone of schedules that name none. Default: the system's. */
+  timezone?: string;
 }
 
 export interface RuleEngine {
-  /** Replaces the running rules. A rule never seen before starts at the end of the log. */
+  /**
+   * Replaces the running rules (at start, and on hot reload). A rule never seen before starts at the
+   * end of the log; a known one resumes from its position with its state and timers. Activations and
+   * deactivations are recorded as events.
+   */
   setRules(rules: LoadedRule[]): void;
   /** Runs inside the committer's transaction (it is the committer's processor). */
   process(fresh: LoggedEvent[]): void;
@@ -59,9 +47,11 @@ export interface RuleEngine {
 
 const BACKLOG_BATCH = 1000;
 
+type QueueItem = { kind: 'event'; id: string } | { kind: 'fire'; trigger: string; fired: Record<string, unknown> };
+
 export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const { committer, events, store, registry, clock, log } = deps;
-  const maxDepth = deps.maxCascadeDepth ?? 32;
+  const maxDepth = deps.maxCascadeDepth ?? 8;
   let rules: ActiveRule[] = [];
   // Cascade depth of events appended in the current transaction (root facts are 0).
   const depth = new Map<string, number>();
@@ -83,31 +73,108 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     for (const rule of rules) {
       if (rule.position >= event.seq) continue;
       rule.position = event.seq;
-      dispatch(rule, event);
+      if (event.type === 'timer.fired') {
+        const t = event.data as EventData<'timer.fired'>;
+        if (t.rule === rule.name) onTimer(rule, event, t);
+        continue;
+      }
+      if (event.replayed && !rule.definition.acceptReplayed) continue;
+      const handler = rule.handlers[event.type];
+      if (handler) {
+        const key = rule.keyOf(event);
+        if (key !== undefined) invoke(rule, event, key, (inv) => startRun(rule, inv, { kind: 'event', id: event.id }, () => handler(event, inv)));
+      }
+      for (const trigger of rule.triggersByType.get(event.type) ?? []) {
+        const key = trigger.keyOf(event);
+        if (key !== undefined) invoke(rule, event, key, (inv) => trigger.logic.onEvent!(event, runtime(rule, trigger, inv, 0)));
+      }
     }
   }
 
-  function dispatch(rule: ActiveRule, event: LoggedEvent): void {
-    const def = rule.definition;
-    let key: string;
-    let invoke: (ctx: RuleContext) => unknown;
-    if (event.type === 'timer.fired') {
-      const t = event.data as EventData<'timer.fired'>;
-      if (t.rule !== rule.name) return;
-      const handler = def.timers?.[t.name];
-      key = t.key;
-      const fired: FiredTimer = { name: t.name, key: t.key, data: t.data, dueAt: new Date(t.dueAt), lateMs: t.lateMs };
-      invoke = handler ? (ctx) => handler(fired, ctx) : () => {
-        throw new Error(`timer "${t.name}" fired but the rule has no timers.${t.name} handler`);
-      };
-    } else {
-      const handler = (def.on as Record<string, ((e: LoggedEvent, ctx: RuleContext) => unknown) | undefined>)[event.type];
-      if (!handler) return;
-      if (event.replayed && !def.acceptReplayed) return;
-      key = event.partitionkey ?? '';
-      invoke = (ctx) => handler(event, ctx);
+  function onTimer(rule: ActiveRule, event: LoggedEvent, t: EventData<'timer.fired'>): void {
+    const dueAt = Date.parse(t.dueAt);
+    const parsed = parseTriggerTimer(t.name);
+    if (parsed) {
+      const trigger = rule.triggers.find((tr) => tr.name === parsed.trigger);
+      // A trigger removed by a new version of the rule leaves nothing to run.
+      if (!trigger?.logic.onTimer) return;
+      invoke(rule, event, t.key, (inv) => trigger.logic.onTimer!({ name: parsed.timer, dueAt, lateMs: t.lateMs }, runtime(rule, trigger, inv, t.lateMs)));
+      return;
     }
+    const handler = rule.definition.timers?.[t.name];
+    const fired: FiredTimer = { name: t.name, key: t.key, data: t.data, dueAt: new Date(dueAt), lateMs: t.lateMs };
+    const ok = invoke(rule, event, t.key, (inv) => {
+      if (!handler) throw new Error(`timer "${t.name}" fired but the rule has no timers.${t.name} handler`);
+      handler(fired, inv);
+    });
+    if (ok && rule.runMode === 'queue') runQueued(rule, event, t.key);
+  }
 
+  /** What a trigger's logic sees: its own state slot and timers for the key, and `fire`. */
+  function runtime(rule: ActiveRule, trigger: CompiledTrigger, inv: Invocation, lateMs: number): TriggerRuntime {
+    const state = new StateAccess(inv, `trigger:${trigger.name}:${inv.key}`);
+    return {
+      key: inv.key,
+      now: inv.scope.now,
+      getState: () => state.get(),
+      setState: (v) => state.set(v),
+      clearState: () => state.delete(),
+      setTimer: (name, dueAt) => inv.setTimerAt(triggerTimerName(trigger.name, name), dueAt),
+      cancelTimer: (name) => void inv.timerChanges.set(triggerTimerName(trigger.name, name), null),
+      pendingTimer: (name) => inv.pendingTimer(triggerTimerName(trigger.name, name)),
+      fire(data) {
+        const fired = { ...data, trigger: trigger.name, key: inv.key, lateMs };
+        if (lateMs > trigger.lateAfter && trigger.ifLate === 'skip') {
+          inv.push('trigger.skipped', { rule: rule.name, trigger: trigger.name, key: inv.key, lateMs }, inv.key, undefined);
+          return;
+        }
+        startRun(rule, inv, { kind: 'fire', trigger: trigger.name, fired }, () => trigger.spec.run(fired as never, inv));
+      },
+    };
+  }
+
+  /** Applies the rule's run mode: a run is pending while the rule has own timers for the key. */
+  function startRun(rule: ActiveRule, inv: Invocation, item: QueueItem, work: () => void): void {
+    if (rule.runMode === 'parallel') return work();
+    const pending = store.ownTimers(rule.name, inv.key).filter((n) => inv.timerChanges.get(n) !== null);
+    for (const [n, row] of inv.timerChanges) if (row && !n.startsWith('trigger:') && !pending.includes(n)) pending.push(n);
+    if (pending.length === 0) return work();
+    switch (rule.runMode) {
+      case 'restart':
+        for (const n of pending) inv.timerChanges.set(n, null);
+        return work();
+      case 'ignore':
+        rule.stats.ignored++;
+        return;
+      case 'queue': {
+        const queue = new StateAccess(inv, `queue:${inv.key}`);
+        queue.set([...(queue.get<QueueItem[]>() ?? []), item]);
+        return;
+      }
+    }
+  }
+
+  /** After a run's timer handler finished: start the next queued trigger if no run is pending. */
+  function runQueued(rule: ActiveRule, cause: LoggedEvent, key: string): void {
+    if (store.ownTimers(rule.name, key).length > 0) return;
+    const queue = store.getState(rule.name, `queue:${key}`) as QueueItem[] | undefined;
+    if (!queue?.length) return;
+    const [next, ...rest] = queue;
+    invoke(rule, cause, key, (inv) => {
+      new StateAccess(inv, `queue:${key}`)[rest.length ? 'set' : 'delete'](rest as never);
+      if (next!.kind === 'event') {
+        const original = events.byId(next!.id);
+        const handler = original && rule.handlers[original.type];
+        if (handler) handler(original, inv);
+      } else {
+        const item = next as Extract<QueueItem, { kind: 'fire' }>;
+        rule.triggers.find((t) => t.name === item.trigger)?.spec.run(item.fired as never, inv);
+      }
+    });
+  }
+
+  /** Runs `body` as one invocation of `rule`; applies its outputs only if it returned normally. */
+  function invoke(rule: ActiveRule, cause: LoggedEvent, key: string, body: (inv: Invocation) => unknown): boolean {
     const scope: InvocationScope = {
       rule: rule.name,
       version: rule.version,
@@ -115,73 +182,115 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       source: rule.source,
       key,
       now: clock.now(),
-      cause: event,
+      cause,
     };
-    const ctx = new Invocation(scope, invocationDeps);
+    const inv = new Invocation(scope, invocationDeps);
     rule.stats.runs++;
+    rule.stats.lastRunAt = scope.now;
     let failure: string | undefined;
     try {
-      const result = invoke(ctx);
+      const started = performance.now();
+      const result = body(inv);
+      rule.stats.busyMs += performance.now() - started;
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         failure = 'handler returned a promise: handlers must be synchronous (they record actions; the engine performs them)';
       }
-      const d = (depth.get(event.id) ?? 0) + 1;
-      if (!failure && ctx.events.length > 0 && d > maxDepth) {
-        failure = `cascade deeper than ${maxDepth} events from one fact: outputs dropped (does the rule react to its own events?)`;
+      const d = (depth.get(cause.id) ?? 0) + 1;
+      if (!failure && inv.events.length > 0 && d > maxDepth) {
+        failure = `cascade deeper than ${maxDepth} events below one fact: outputs dropped (does the rule react to its own events?)`;
+      }
+      if (!failure && inv.events.length > 0 && !rule.budget.take(inv.events.length, scope.now)) {
+        failure = `emitted more than ${rule.budget.limit} events in one second: outputs dropped, rule flagged`;
+        rule.stats.flagged = true;
       }
       if (!failure) {
-        ctx.apply(store);
-        for (const out of ctx.events) if (committer.append(out)) depth.set(out.id, d);
-        return;
+        inv.apply(store);
+        for (const out of inv.events) if (committer.append(out)) depth.set(out.id, d);
+        return true;
       }
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
     }
-    // Isolated: the failure is recorded as an event, the rule moves past the event, others go on.
+    recordFailure(rule, cause, scope.now, failure!);
+    return false;
+  }
+
+  // Isolated: the failure is recorded as an event, the rule moves past the event, others go on.
+  function recordFailure(rule: ActiveRule, event: LoggedEvent, now: number, error: string): void {
     rule.stats.failures++;
-    rule.stats.lastError = failure;
-    log.warn('rule failed', { rule: rule.name, event: event.id, type: event.type, error: failure });
+    rule.stats.lastError = error;
+    if (!rule.failureBudget.take(1, now)) {
+      rule.stats.unrecordedFailures++;
+      return;
+    }
+    log.warn('rule failed', { rule: rule.name, event: event.id, type: event.type, error });
     committer.append({
       id: derivedId(Date.parse(event.time), rule.name, 'failed', event.source, event.id),
       source: rule.source,
       type: 'rule.failed',
-      time: new Date(scope.now).toISOString(),
+      time: new Date(now).toISOString(),
       partitionkey: event.partitionkey,
       causationid: event.id,
       correlationid: event.correlationid ?? event.id,
       ruleversion: rule.version,
-      data: { rule: rule.name, version: rule.version, eventId: event.id, eventType: event.type, error: failure },
+      data: { rule: rule.name, version: rule.version, eventId: event.id, eventType: event.type, error },
     });
+  }
+
+  function activate(changes: Array<{ rule: ActiveRule; previousVersion?: string | undefined }>, removed: ActiveRule[], at: number): void {
+    const time = new Date(at).toISOString();
+    const cause = (name: string, type: string, version: string): Pick<LoggedEvent, 'id' | 'source'> => ({
+      id: derivedId(at, name, type, version),
+      source: `${deps.sourceBase}/rules/${encodeURIComponent(name)}`,
+    });
+    for (const r of removed) {
+      committer.append({ ...cause(r.name, 'deactivated', r.version), type: 'rule.deactivated', time, data: { rule: r.name, version: r.version } });
+    }
+    for (const { rule, previousVersion } of changes) {
+      const activated = committer.append({
+        ...cause(rule.name, 'activated', rule.version),
+        type: 'rule.activated',
+        time,
+        ruleversion: rule.version,
+        data: { rule: rule.name, version: rule.version, previousVersion, file: rule.file },
+      });
+      if (!activated) continue;
+      for (const trigger of rule.triggers) {
+        if (trigger.logic.onActivate) invoke(rule, activated, '', (inv) => trigger.logic.onActivate!(runtime(rule, trigger, inv, 0)));
+      }
+    }
   }
 
   return {
     setRules(loaded) {
       const head = events.head();
       const previous = new Map(rules.map((r) => [r.name, r]));
-      rules = loaded.map((l) => {
+      const next = loaded.map((l) => {
         const name = l.definition.name;
-        const position = previous.get(name)?.committed ?? store.position(name) ?? head;
-        return {
-          ...l,
-          name,
-          source: `${deps.sourceBase}/rules/${encodeURIComponent(name)}`,
-          position,
-          committed: position,
-          stats: previous.get(name)?.stats ?? { runs: 0, failures: 0 },
-        };
+        const known = previous.get(name);
+        const position = known?.committed ?? store.position(name) ?? head;
+        return activeRule(l, { sourceBase: deps.sourceBase, timezone: deps.timezone, position, stats: known?.stats });
       });
+      const names = new Set(next.map((r) => r.name));
+      const removed = rules.filter((r) => !names.has(r.name));
+      const changes = next
+        .map((rule) => ({ rule, previousVersion: previous.get(rule.name)?.version ?? store.version(rule.name) }))
+        .filter((c) => c.previousVersion !== c.rule.version);
       // A new rule starts at the end of the log; record that so a restart does not move it.
-      const fresh = rules.filter((r) => store.position(r.name) === undefined);
-      for (const r of fresh) store.setPosition(r.name, r.position, r.version);
+      for (const r of next) if (store.position(r.name) === undefined) store.setPosition(r.name, r.position, r.version);
+      rules = next;
+      if (changes.length > 0 || removed.length > 0) committer.submit({ write: () => activate(changes, removed, clock.now()) });
     },
     process(fresh) {
       // `fresh` grows while rules append; walk it to its end.
       for (let i = 0; i < fresh.length; i++) run(fresh[i]!);
     },
     async catchUp(batchSize = BACKLOG_BATCH) {
+      await committer.settled();
       for (;;) {
+        if (rules.length === 0) return;
         const from = Math.min(...rules.map((r) => r.committed));
-        if (rules.length === 0 || from >= events.head()) return;
+        if (from >= events.head()) return;
         const backlog = events.after(from, batchSize);
         if (backlog.length === 0) return;
         committer.submit({ write: () => backlog.forEach(run) });
@@ -196,3 +305,5 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     },
   };
 }
+
+export type { RuleDefinition };

@@ -13,12 +13,17 @@ export interface TimerRow {
 
 export interface RuleStore {
   position(consumer: string): number | undefined;
+  /** The version a consumer last ran as. */
+  version(consumer: string): string | undefined;
   setPosition(consumer: string, position: number, version: string | null): void;
   getState(rule: string, key: string): unknown;
   setState(rule: string, key: string, value: unknown): void;
   deleteState(rule: string, key: string): void;
   setTimer(row: TimerRow): void;
   cancelTimer(rule: string, key: string, name: string): void;
+  timerDue(rule: string, key: string, name: string): number | undefined;
+  /** Names of the rule's own (not its triggers') pending timers for a key. */
+  ownTimers(rule: string, key: string): string[];
   /** Removes and returns the timers due at or before `now`, earliest first. */
   takeDueTimers(now: number): TimerRow[];
   nextDue(): number | undefined;
@@ -27,6 +32,7 @@ export interface RuleStore {
 
 export function createRuleStore(db: Db): RuleStore {
   const getPosition = db.prepare('SELECT position FROM consumers WHERE name = ?').pluck();
+  const getVersion = db.prepare('SELECT version FROM consumers WHERE name = ?').pluck();
   const putPosition = db.prepare(
     'INSERT INTO consumers (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
   );
@@ -40,6 +46,8 @@ export function createRuleStore(db: Db): RuleStore {
      ON CONFLICT(rule, key, name) DO UPDATE SET due_at = excluded.due_at, data = excluded.data, set_by = excluded.set_by, correlationid = excluded.correlationid`,
   );
   const delTimer = db.prepare('DELETE FROM timers WHERE rule = ? AND key = ? AND name = ?');
+  const timerDue = db.prepare('SELECT due_at FROM timers WHERE rule = ? AND key = ? AND name = ?').pluck();
+  const ownTimers = db.prepare("SELECT name FROM timers WHERE rule = ? AND key = ? AND name NOT LIKE 'trigger:%'").pluck();
   const dueTimers = db.prepare('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, rule, key, name');
   const nextDue = db.prepare('SELECT MIN(due_at) FROM timers').pluck();
   const allTimers = db.prepare('SELECT * FROM timers ORDER BY due_at');
@@ -47,6 +55,7 @@ export function createRuleStore(db: Db): RuleStore {
 
   return {
     position: (consumer) => getPosition.get(consumer) as number | undefined,
+    version: (consumer) => (getVersion.get(consumer) as string | null | undefined) ?? undefined,
     setPosition: (consumer, position, version) => void putPosition.run(consumer, position, version),
     getState(rule, key) {
       const value = getState.get(rule, key) as string | undefined;
@@ -56,6 +65,8 @@ export function createRuleStore(db: Db): RuleStore {
     deleteState: (rule, key) => void delState.run(rule, key),
     setTimer: (row) => void putTimer.run(row),
     cancelTimer: (rule, key, name) => void delTimer.run(rule, key, name),
+    timerDue: (rule, key, name) => timerDue.get(rule, key, name) as number | undefined,
+    ownTimers: (rule, key) => ownTimers.all(rule, key) as string[],
     takeDueTimers(now) {
       const rows = dueTimers.all(now) as TimerRow[];
       for (const r of rows) delTimer.run(r.rule, r.key, r.name);

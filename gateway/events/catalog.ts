@@ -51,7 +51,11 @@ export const eventCatalog = {
     state: z.enum(['ON', 'OFF', 'TOGGLE']),
     brightness: z.number().int().min(0).max(255).optional(),
     transition: z.number().nonnegative().optional(),
+    /** 0 for the first attempt; retries of an unconfirmed command count up. */
+    attempt: z.number().int().nonnegative().optional(),
   }),
+  /** The device reported the state a command asked for. */
+  'command.confirmed': z.object({ commandId: z.string(), device: deviceName, latencyMs: z.number().nonnegative() }),
   /** A command was not sent because it was older than the configured maximum age when it was due. */
   'command.expired': z.object({ commandId: z.string(), device: deviceName, ageMs: z.number() }),
   /** A command could not be sent (unknown device, or its adapter cannot encode it). */
@@ -73,6 +77,14 @@ export const eventCatalog = {
     eventType: z.string(),
     error: z.string(),
   }),
+  /** A trigger's timer fell due while the gateway was down, and the trigger's policy is to skip. */
+  'trigger.skipped': z.object({ rule: z.string(), trigger: z.string(), key: z.string(), lateMs: z.number().nonnegative() }),
+  /** A rule (or a new version of it) started running. */
+  'rule.activated': z.object({ rule: z.string(), version: z.string(), previousVersion: z.string().optional(), file: z.string().optional() }),
+  /** A rule stopped running (its file was removed). */
+  'rule.deactivated': z.object({ rule: z.string(), version: z.string() }),
+  /** A rule file was refused (it did not load or type-check); the previous version keeps running. */
+  'rule.rejected': z.object({ file: z.string(), error: z.string(), rule: z.string().optional() }),
   /** An input was rejected: it is kept here with the reason instead of being lost. */
   'input.rejected': z.object({
     topic: z.string(),

@@ -1,6 +1,20 @@
 // The public SDK: everything a rule, a device adapter or a simulator may import, as 'firstlight'.
 export { defineRule } from './rule.ts';
-export type { RuleDefinition, RuleContext, RuleEvent, FiredTimer, EmitOptions, EventHandler, TimerHandler } from './rule.ts';
+export type { RuleDefinition, RuleContext, RuleEvent, FiredTimer, EmitOptions, EventHandler, TimerHandler, RunMode } from './rule.ts';
+export { absence, heldFor, sequence, notFollowedBy, countWithin, schedule, daily, debounce, throttle } from './triggers.ts';
+export type {
+  TriggerSpec,
+  KeyBy,
+  LatePolicy,
+  FiredBase,
+  AbsenceFired,
+  HeldForFired,
+  SequenceFired,
+  CountFired,
+  ScheduleFired,
+  DebounceFired,
+  ThrottleFired,
+} from './triggers.ts';
 export { defineDevice } from './device.ts';
 export type {
   DeviceAdapter,

@@ -4,6 +4,7 @@ import type { EventData, KnownEventType } from '../events/catalog.ts';
 import type { LoggedEvent } from '../events/event.ts';
 import type { DeviceInfo, DeviceKind, LightCommand } from './device.ts';
 import type { Duration } from './duration.ts';
+import type { KeyBy, TriggerSpec } from './triggers.ts';
 
 /** An event as a rule sees it: committed, immutable. */
 export type RuleEvent<T extends string = string> = Readonly<LoggedEvent<T>>;
@@ -69,6 +70,13 @@ export interface RuleContext<O = unknown> {
 export type EventHandler<T extends string, O> = (event: RuleEvent<T>, ctx: RuleContext<O>) => void;
 export type TimerHandler<O> = (timer: FiredTimer, ctx: RuleContext<O>) => void;
 
+/**
+ * What a new trigger for a key does while a run for that key is pending (the rule has timers of its
+ * own pending for the key): run anyway (parallel, the default), cancel the pending run's timers and
+ * start over (restart), drop the new trigger (ignore), or run it once the pending run ends (queue).
+ */
+export type RunMode = 'parallel' | 'restart' | 'ignore' | 'queue';
+
 export interface RuleDefinition<T extends string = string, S extends z.ZodType = z.ZodType> {
   /** Unique name, kebab-case; the rule's durable position and state are kept under it. */
   name: string;
@@ -76,7 +84,17 @@ export interface RuleDefinition<T extends string = string, S extends z.ZodType =
   /** Schema of the rule's options (`rules.<name>` in the config). Give every field a default. */
   options?: S;
   /** Handlers by event type. A handler is synchronous: it records what to do; the engine does it. */
-  on: { [K in T]: EventHandler<K, z.output<S>> };
+  on?: { [K in T]: EventHandler<K, z.output<S>> };
+  /** Behaviour triggers (absence, heldFor, sequence, countWithin, schedule, debounce, throttle). */
+  triggers?: TriggerSpec[];
+  /** The stream key of `on` handlers, state and timers: 'key' (the room, default), 'device', or a function. */
+  per?: KeyBy;
+  /** Default 'parallel'. */
+  runMode?: RunMode;
+  limits?: {
+    /** Events (and commands) the rule may emit per second before its outputs are dropped. Default 1000. */
+    emitsPerSecond?: number;
+  };
   /** Handlers of this rule's timers, by timer name. */
   timers?: Record<string, TimerHandler<z.output<S>>>;
   /**
