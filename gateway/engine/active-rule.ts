@@ -51,6 +51,7 @@ export class Budget {
   readonly limit: number;
   #window = -1;
   #used = 0;
+  #refused = 0;
   constructor(limit: number) {
     this.limit = limit;
   }
@@ -59,10 +60,18 @@ export class Budget {
     if (window !== this.#window) {
       this.#window = window;
       this.#used = 0;
+      this.#refused = 0;
     }
-    if (this.#used + n > this.limit) return false;
+    if (this.#used + n > this.limit) {
+      this.#refused++;
+      return false;
+    }
     this.#used += n;
     return true;
+  }
+  /** Refusals in the current window. */
+  get refused(): number {
+    return this.#refused;
   }
 }
 

@@ -18,6 +18,11 @@ export interface InvocationScope {
   key: string;
   now: number;
   cause: LoggedEvent;
+  /**
+   * Which part of the rule runs (its handler, a trigger, a queued run...): one rule may run several
+   * times for one event, and each run's outputs need ids of their own.
+   */
+  part: string;
 }
 
 export interface InvocationDeps {
@@ -90,7 +95,7 @@ export class Invocation implements RuleContext {
     this.events.push({
       // Deterministic: the same rule reacting to the same event yields the same ids, so a replay
       // cannot store an output twice (the log keeps (id, source) unique).
-      id: derivedId(Date.parse(cause.time), rule, cause.source, cause.id, String(this.events.length)),
+      id: derivedId(Date.parse(cause.time), rule, this.scope.part, this.scope.key, cause.source, cause.id, String(this.events.length)),
       source,
       type,
       time: new Date(now).toISOString(),

@@ -82,11 +82,11 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       const handler = rule.handlers[event.type];
       if (handler) {
         const key = rule.keyOf(event);
-        if (key !== undefined) invoke(rule, event, key, (inv) => startRun(rule, inv, { kind: 'event', id: event.id }, () => handler(event, inv)));
+        if (key !== undefined) invoke(rule, event, key, 'on', (inv) => startRun(rule, inv, { kind: 'event', id: event.id }, () => handler(event, inv)));
       }
       for (const trigger of rule.triggersByType.get(event.type) ?? []) {
         const key = trigger.keyOf(event);
-        if (key !== undefined) invoke(rule, event, key, (inv) => trigger.logic.onEvent!(event, runtime(rule, trigger, inv, 0)));
+        if (key !== undefined) invoke(rule, event, key, `trigger:${trigger.name}`, (inv) => trigger.logic.onEvent!(event, runtime(rule, trigger, inv, 0)));
       }
     }
   }
@@ -98,12 +98,12 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       const trigger = rule.triggers.find((tr) => tr.name === parsed.trigger);
       // A trigger removed by a new version of the rule leaves nothing to run.
       if (!trigger?.logic.onTimer) return;
-      invoke(rule, event, t.key, (inv) => trigger.logic.onTimer!({ name: parsed.timer, dueAt, lateMs: t.lateMs }, runtime(rule, trigger, inv, t.lateMs)));
+      invoke(rule, event, t.key, `trigger:${trigger.name}`, (inv) => trigger.logic.onTimer!({ name: parsed.timer, dueAt, lateMs: t.lateMs }, runtime(rule, trigger, inv, t.lateMs)));
       return;
     }
     const handler = rule.definition.timers?.[t.name];
     const fired: FiredTimer = { name: t.name, key: t.key, data: t.data, dueAt: new Date(dueAt), lateMs: t.lateMs };
-    const ok = invoke(rule, event, t.key, (inv) => {
+    const ok = invoke(rule, event, t.key, `timer:${t.name}`, (inv) => {
       if (!handler) throw new Error(`timer "${t.name}" fired but the rule has no timers.${t.name} handler`);
       handler(fired, inv);
     });
@@ -160,7 +160,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const queue = store.getState(rule.name, `queue:${key}`) as QueueItem[] | undefined;
     if (!queue?.length) return;
     const [next, ...rest] = queue;
-    invoke(rule, cause, key, (inv) => {
+    invoke(rule, cause, key, 'queued', (inv) => {
       new StateAccess(inv, `queue:${key}`)[rest.length ? 'set' : 'delete'](rest as never);
       if (next!.kind === 'event') {
         const original = events.byId(next!.id);
@@ -174,7 +174,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   }
 
   /** Runs `body` as one invocation of `rule`; applies its outputs only if it returned normally. */
-  function invoke(rule: ActiveRule, cause: LoggedEvent, key: string, body: (inv: Invocation) => unknown): boolean {
+  function invoke(rule: ActiveRule, cause: LoggedEvent, key: string, part: string, body: (inv: Invocation) => unknown): boolean {
     const scope: InvocationScope = {
       rule: rule.name,
       version: rule.version,
@@ -183,11 +183,13 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       key,
       now: clock.now(),
       cause,
+      part,
     };
     const inv = new Invocation(scope, invocationDeps);
     rule.stats.runs++;
     rule.stats.lastRunAt = scope.now;
     let failure: string | undefined;
+    let rateLimited = false;
     try {
       const started = performance.now();
       const result = body(inv);
@@ -202,6 +204,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       if (!failure && inv.events.length > 0 && !rule.budget.take(inv.events.length, scope.now)) {
         failure = `emitted more than ${rule.budget.limit} events in one second: outputs dropped, rule flagged`;
         rule.stats.flagged = true;
+        rateLimited = true;
       }
       if (!failure) {
         inv.apply(store);
@@ -211,15 +214,17 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
     }
-    recordFailure(rule, cause, scope.now, failure!);
+    // An emit storm is recorded once per second, not once per dropped run.
+    const silent = rateLimited && rule.budget.refused > 1;
+    recordFailure(rule, cause, scope.now, failure!, silent);
     return false;
   }
 
   // Isolated: the failure is recorded as an event, the rule moves past the event, others go on.
-  function recordFailure(rule: ActiveRule, event: LoggedEvent, now: number, error: string): void {
+  function recordFailure(rule: ActiveRule, event: LoggedEvent, now: number, error: string, silent = false): void {
     rule.stats.failures++;
     rule.stats.lastError = error;
-    if (!rule.failureBudget.take(1, now)) {
+    if (silent || !rule.failureBudget.take(1, now)) {
       rule.stats.unrecordedFailures++;
       return;
     }
@@ -256,7 +261,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       });
       if (!activated) continue;
       for (const trigger of rule.triggers) {
-        if (trigger.logic.onActivate) invoke(rule, activated, '', (inv) => trigger.logic.onActivate!(runtime(rule, trigger, inv, 0)));
+        if (trigger.logic.onActivate) invoke(rule, activated, '', `trigger:${trigger.name}`, (inv) => trigger.logic.onActivate!(runtime(rule, trigger, inv, 0)));
       }
     }
   }

@@ -56,6 +56,6 @@ describe('exactly-once effects', () => {
 
     // The derived id depends only on the rule and the event: the same on every replay.
     const { derivedId } = await import('../../gateway/events/ids.ts');
-    expect(heard[0]!.id).toBe(derivedId(Date.parse(fact.time), 'echo', fact.source, fact.id, '0'));
+    expect(heard[0]!.id).toBe(derivedId(Date.parse(fact.time), 'echo', 'on', 'hall', fact.source, fact.id, '0'));
   });
 });
