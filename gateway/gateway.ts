@@ -4,7 +4,10 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/schema.ts';
 import { createCore, type Core } from './core.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import { assertHttpAccess } from './http/access.ts';
+import { startHttpServer, type HttpServer } from './http/server.ts';
 import { loadRules } from './engine/rule-loader.ts';
+import { builtinRules } from './engine/builtin/index.ts';
 import { loadAdapters } from './ingest/load-adapters.ts';
 import { startCheckpointer, truncateWal } from './log/checkpointer.ts';
 import { openDatabase } from './log/database.ts';
@@ -14,6 +17,8 @@ import type { OutboundMessage } from './sdk/device.ts';
 export interface Gateway {
   core: Core;
   broker: EmbeddedBroker;
+  /** The API, the live feed and the dashboard. */
+  http: HttpServer;
   /** Path of the log's database file. */
   dbFile: string;
   /** Stops taking input, commits what was taken, closes everything. Safe to call twice. */
@@ -30,6 +35,8 @@ export const DB_FILE = 'firstlight.db';
 
 export async function startGateway({ config, logger, clock = systemClock }: GatewayOptions): Promise<Gateway> {
   const log = sink(logger);
+  // Before anything starts: the log must not be served beyond this machine without a token.
+  assertHttpAccess(config.http);
   const dbFile = join(config.data, DB_FILE);
   const db = openDatabase({ file: dbFile, synchronous: config.storage.synchronous });
   const adapters = await loadAdapters(config.devices);
@@ -56,9 +63,14 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     maxCommandAgeMs: config.commands.maxAge,
     onRejected: (message, r) => rejectedLog(`${r.code}`),
   });
+  let http: HttpServer;
   try {
-    await core.start(rules);
+    await core.start([...builtinRules(config.commands), ...rules]);
     broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
+    http = await startHttpServer({ ...config.http, core, dbFile, dataDir: config.data, clock, log, site: config.site }).catch(async (err: unknown) => {
+      await broker!.close();
+      throw err;
+    });
   } catch (err) {
     core.scheduler.stop();
     db.close();
@@ -68,6 +80,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
 
   log.info('firstlight started', {
     mqtt: `mqtt://${broker.host}:${broker.port}`,
+    http: http.url,
     data: dbFile,
     rules: rules.map((r) => `${r.definition.name}@${r.version}`),
     adapters: adapters.map((a) => a.name),
@@ -78,9 +91,11 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   return {
     core,
     broker,
+    http,
     dbFile,
     stop() {
       stopping ??= (async () => {
+        await http.close();
         core.scheduler.stop();
         checkpointer.stop();
         broker!.stopListening();

@@ -1,6 +1,8 @@
 // The one config schema: defaults, validation and the inferred Config type.
 import { z } from 'zod';
 import { durationSchema } from '../sdk/duration.ts';
+import { brokerSchema, uplinkSchema } from './link-schema.ts';
+import { TOKEN_HASH_PATTERN } from '../http/token.ts';
 
 const port = z.number().int().min(0).max(65535);
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,6 +28,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(8080),
+      /**
+       * scrypt hash of the bearer token HTTP clients must send (`firstlight token` makes one). Required
+       * when `host` is not loopback; when set, it is required on loopback too.
+       */
+      tokenHash: z.string().regex(TOKEN_HASH_PATTERN, 'not a token hash: make one with "firstlight token"').optional(),
     })
     .prefault({}),
   /** Directory of the SQLite log. */
@@ -51,8 +58,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** A command not sent within this time (the gateway was down) is expired instead of sent late. */
       maxAge: durationSchema.prefault('1m'),
+      /** How long a device has to report the commanded state before the command is retried; 0: off. */
+      confirmTimeout: durationSchema.prefault('5s'),
+      /** How many times an unconfirmed command is sent again before it is recorded as failed. */
+      retries: z.number().int().nonnegative().default(2),
     })
     .prefault({}),
+  /** An existing MQTT broker to use instead of the embedded one (external broker mode). */
+  broker: brokerSchema.optional(),
+  /** A central broker to forward events to and take the site's inbox from (off unless set). */
+  uplink: uplinkSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(logLevels).default('info'),

@@ -9,6 +9,7 @@ export { SimulatedClock };
 import { createCore, type Core } from '../core.ts';
 import type { EventData } from '../events/catalog.ts';
 import { loadRules } from '../engine/rule-loader.ts';
+import { builtinRules } from '../engine/builtin/index.ts';
 import type { LoadedRule } from '../engine/rule-engine.ts';
 import type { LoggedEvent } from '../events/event.ts';
 import { loadAdapters } from '../ingest/load-adapters.ts';
@@ -34,6 +35,11 @@ export interface TestGatewayOptions {
   site?: string;
   /** Keep the log in this directory (to test restarts); by default a temporary one, removed on close. */
   dataDir?: string;
+  /**
+   * Run the built-in command confirmation (retries unconfirmed commands, records command.confirmed /
+   * command.failed), as the gateway does. Off by default: simulated lights in a test do not answer.
+   */
+  confirmCommands?: { timeout: Duration; retries: number };
 }
 
 export interface FactOptions {
@@ -69,7 +75,10 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
   const site = options.site ?? 'test';
   const sourceBase = `/sites/${site}`;
   const adapters = await loadAdapters(options.adapterOptions ?? {});
-  const rules = await resolveRules(options.rules, options.ruleOptions ?? {});
+  const rules = [
+    ...(options.confirmCommands ? builtinRules({ confirmTimeout: options.confirmCommands.timeout, retries: options.confirmCommands.retries }) : []),
+    ...(await resolveRules(options.rules, options.ruleOptions ?? {})),
+  ];
   const sent: OutboundMessage[] = [];
   const quiet = { info() {}, warn() {}, error() {} };
 
