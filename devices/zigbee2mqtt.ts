@@ -204,6 +204,12 @@ export function createZigbee2Mqtt(options: Zigbee2MqttOptions): DeviceAdapter & 
       const payload = JSON.stringify([coordinatorEntry(), ...devices.map(deviceListEntry)]);
       return { topic: `${base}/bridge/devices`, payload, qos: 0, retain: true };
     },
+    encodeBridgeState(online, format) {
+      const state = online ? 'online' : 'offline';
+      return { topic: `${base}/bridge/state`, payload: format === 'json' ? JSON.stringify({ state }) : state, qos: 0, retain: true };
+    },
+    // `<name>/set` with a JSON body, and `<name>/set/<attribute>` with a bare value.
+    commandTopics: (device) => [`${base}/${device.name}/set`, `${base}/${device.name}/set/+`],
     decodeLightCommand(message) {
       if (!message.topic.startsWith(`${base}/`)) return undefined;
       const rest = message.topic.slice(base.length + 1);

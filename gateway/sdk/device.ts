@@ -122,6 +122,10 @@ export interface DeviceSimulationCodec {
   encodeAvailability(device: DeviceInfo, online: boolean, format: 'legacy' | 'json'): OutboundMessage;
   /** The retained device list a bridge publishes for these devices (decode gives them back). */
   encodeDeviceList(devices: DeviceInfo[]): OutboundMessage;
+  /** The bridge's own retained online/offline state (Zigbee2MQTT: `<base>/bridge/state`). */
+  encodeBridgeState(online: boolean, format: 'legacy' | 'json'): OutboundMessage;
+  /** The MQTT topic filters a device listens on for commands (a simulated light subscribes to them). */
+  commandTopics(device: DeviceInfo): string[];
   /** The light command a controller sent in this message, or undefined if it is not one. */
   decodeLightCommand(message: {
     topic: string;
