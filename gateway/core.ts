@@ -24,6 +24,8 @@ export interface CoreDeps {
   publish: Publish;
   maxPayloadBytes: number;
   maxCommandAgeMs: number;
+  /** Time zone of schedules that name none. Default: the system's. */
+  timezone?: string | undefined;
   /** How group commits are scheduled (tests take control of it). Default: setImmediate. */
   schedule?: (flush: () => void) => void;
   onRejected?(message: InboundMessage, rejection: Rejection): void;
@@ -55,7 +57,7 @@ export function createCore(deps: CoreDeps): Core {
   const committer = createCommitter({ db, store: events, onError, schedule: deps.schedule });
   const registry = createDeviceRegistry({ db, configured: adapters.flatMap((a) => a.configuredDevices()) });
   const ruleStore = createRuleStore(db);
-  const engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log });
+  const engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log, timezone: deps.timezone });
   committer.setProcessor(engine.process);
   const ingest = createIngest({
     adapters,

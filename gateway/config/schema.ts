@@ -13,6 +13,18 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" and "-"')
     .default('home'),
+  /** IANA time zone of schedules that name none (e.g. "Europe/Berlin"). Default: the system's. */
+  timezone: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not an IANA time zone (e.g. "Europe/Berlin")')
+    .optional(),
   mqtt: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),

@@ -80,7 +80,8 @@ export function activeRule(
   at: { sourceBase: string; timezone: string | undefined; position: number; stats?: RuleStats | undefined },
 ): ActiveRule {
   const def = loaded.definition;
-  const triggers = compileTriggers(def.triggers ?? [], at.timezone);
+  const specs = typeof def.triggers === 'function' ? def.triggers(loaded.options) : (def.triggers ?? []);
+  const triggers = compileTriggers(specs, at.timezone);
   const triggersByType = new Map<string, CompiledTrigger[]>();
   for (const t of triggers) for (const type of t.logic.types) triggersByType.set(type, [...(triggersByType.get(type) ?? []), t]);
   return {

@@ -55,7 +55,7 @@ export async function loadRuleFile(file: string, options: Record<string, unknown
   const version = ruleVersion(source);
   const mod = (await importTs(`${pathToFileURL(file).href}?v=${version}`)) as { default?: unknown };
   const definition = mod.default as RuleDefinition | undefined;
-  if (!definition || typeof definition !== 'object' || typeof definition.name !== 'string' || (typeof definition.on !== 'object' && !Array.isArray(definition.triggers))) {
+  if (!definition || typeof definition !== 'object' || typeof definition.name !== 'string' || (typeof definition.on !== 'object' && definition.triggers === undefined)) {
     throw new Error('does not default-export defineRule({ name, on: { ... } }) (or with triggers: [...])');
   }
   if (!/^[a-z0-9][a-z0-9-]*$/.test(definition.name)) throw new Error(`rule name "${definition.name}" must be kebab-case (a-z, 0-9, -)`);

@@ -41,6 +41,8 @@ export const eventCatalog = {
   }),
   /** A switch or plug reported its state. */
   'switch.state': z.object({ device: deviceName, on: z.boolean() }),
+  /** Something needs a person's attention (a door left open, a sensor gone silent). */
+  'alert.raised': z.object({ alert: z.string().min(1), message: z.string(), device: z.string().optional(), room: z.string().optional() }),
   /** Someone entered a room that was vacant. */
   'room.entered': z.object({ room: z.string().min(1) }),
   /** A room has had no presence for its vacancy delay. */
@@ -85,6 +87,20 @@ export const eventCatalog = {
   'rule.deactivated': z.object({ rule: z.string(), version: z.string() }),
   /** A rule file was refused (it did not load or type-check); the previous version keeps running. */
   'rule.rejected': z.object({ file: z.string(), error: z.string(), rule: z.string().optional() }),
+  /**
+   * A broker lost the gateway's persistent session (it restarted without persistence, or the
+   * session expired): messages published between `from` and `until` may be missing from the log.
+   */
+  'broker.gap': z.object({
+    /** scheme://host:port of the broker, without credentials. */
+    broker: z.string(),
+    clientId: z.string(),
+    /** RFC 3339: when the session was last known to be live. */
+    from: z.string(),
+    /** RFC 3339: when the subscriptions were renewed. */
+    until: z.string(),
+    reason: z.enum(['session-lost']),
+  }),
   /** An input was rejected: it is kept here with the reason instead of being lost. */
   'input.rejected': z.object({
     topic: z.string(),

@@ -85,8 +85,11 @@ export interface RuleDefinition<T extends string = string, S extends z.ZodType =
   options?: S;
   /** Handlers by event type. A handler is synchronous: it records what to do; the engine does it. */
   on?: { [K in T]: EventHandler<K, z.output<S>> };
-  /** Behaviour triggers (absence, heldFor, sequence, countWithin, schedule, debounce, throttle). */
-  triggers?: TriggerSpec[];
+  /**
+   * Behaviour triggers (absence, heldFor, sequence, countWithin, schedule, debounce, throttle), or a
+   * function of the rule's options that returns them (so durations and times can be options).
+   */
+  triggers?: TriggerSpec[] | ((options: z.output<S>) => TriggerSpec[]);
   /** The stream key of `on` handlers, state and timers: 'key' (the room, default), 'device', or a function. */
   per?: KeyBy;
   /** Default 'parallel'. */

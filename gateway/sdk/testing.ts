@@ -8,7 +8,7 @@ import { SimulatedClock } from '../clock.ts';
 export { SimulatedClock };
 import { createCore, type Core } from '../core.ts';
 import type { EventData } from '../events/catalog.ts';
-import { loadRules } from '../engine/rule-loader.ts';
+import { loadRuleFile, loadRules } from '../engine/rule-loader.ts';
 import { builtinRules } from '../engine/builtin/index.ts';
 import type { LoadedRule } from '../engine/rule-engine.ts';
 import type { LoggedEvent } from '../events/event.ts';
@@ -22,8 +22,8 @@ import { parseDuration, type Duration } from './duration.ts';
 import type { RuleDefinition } from './rule.ts';
 
 export interface TestGatewayOptions {
-  /** Rule definitions, or a directory of rule files (e.g. "rules"). */
-  rules: RuleDefinition<any, any>[] | string;
+  /** A directory of rule files (e.g. "rules"), or a list of rule files and rule definitions. */
+  rules: string | Array<RuleDefinition<any, any> | string>;
   /** Options per rule name, as `rules.options` in the config. */
   ruleOptions?: Record<string, unknown>;
   /** Devices the gateway knows from the start (as if configured). */
@@ -175,9 +175,15 @@ async function resolveRules(rules: TestGatewayOptions['rules'], ruleOptions: Rec
     if (errors.length > 0) throw new Error(`rules failed to load: ${errors.map((e) => `${e.file}: ${e.error}`).join('; ')}`);
     return loaded;
   }
-  return rules.map((definition) => {
-    let options: unknown = ruleOptions[definition.name] ?? {};
-    if (definition.options) options = definition.options.parse(options);
-    return { definition, version: 'test', options };
-  });
+  const loaded: LoadedRule[] = [];
+  for (const rule of rules) {
+    if (typeof rule === 'string') {
+      loaded.push(await loadRuleFile(rule, ruleOptions));
+      continue;
+    }
+    let options: unknown = ruleOptions[rule.name] ?? {};
+    if (rule.options) options = rule.options.parse(options);
+    loaded.push({ definition: rule, version: 'test', options });
+  }
+  return loaded;
 }
