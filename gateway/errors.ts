@@ -8,7 +8,15 @@ export type ErrorCode =
   | 'FL_ERR_RULE_LOAD'
   | 'FL_ERR_DEVICE_LOAD'
   | 'FL_ERR_PORT_IN_USE'
-  | 'FL_ERR_NO_LOG';
+  | 'FL_ERR_NO_LOG'
+  | 'FL_ERR_NOT_FOUND'
+  | 'FL_ERR_HTTP_TOKEN_REQUIRED'
+  | 'FL_ERR_HTTP_UNAUTHORIZED'
+  | 'FL_ERR_HTTP_RATE_LIMITED'
+  | 'FL_ERR_HTTP_BAD_REQUEST'
+  | 'FL_ERR_HTTP_METHOD'
+  | 'FL_ERR_HTTP_HOST'
+  | 'FL_ERR_HTTP_INTERNAL';
 
 export class FirstlightError extends Error {
   readonly code: ErrorCode;

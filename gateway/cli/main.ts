@@ -2,6 +2,8 @@
 import { FirstlightError } from '../errors.ts';
 import { runEvents } from './events-command.ts';
 import { runStart } from './start-command.ts';
+import { runToken } from './token-command.ts';
+import { runWhy } from './why-command.ts';
 
 const HELP = `firstlight: an event-first reaction gateway for smart buildings
 
@@ -10,6 +12,8 @@ Usage: firstlight <command> [options]
 Commands:
   start     run the gateway: embedded MQTT broker, the log, the rules
   events    read the log (also while the gateway runs)
+  why       explain an event, a device or a room from the log (firstlight why hall/ceiling)
+  token     make a bearer token for the HTTP API (prints the token once, and its hash)
   help      show this help (firstlight <command> --help for a command's options)
   version   print the version
 `;
@@ -23,6 +27,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runStart(rest);
       case 'events':
         return await runEvents(rest);
+      case 'why':
+        return await runWhy(rest);
+      case 'token':
+        return await runToken(rest);
       case 'version':
       case '--version':
       case '-v': {

@@ -12,6 +12,7 @@ export const configFlags = {
   'mqtt-port': { type: 'string' },
   'http-host': { type: 'string' },
   'http-port': { type: 'string' },
+  'http-token-hash': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -24,7 +25,8 @@ export const configFlagsHelp = `  -c, --config <file>     config file (YAML or J
       --mqtt-host <host>  MQTT listener address (default 127.0.0.1)
       --mqtt-port <port>  MQTT listener port (default 1883; 0 picks a free one)
       --http-host <host>  HTTP listener address (default 127.0.0.1)
-      --http-port <port>  HTTP listener port (default 8080)
+      --http-port <port>  HTTP listener port (default 8080; 0 picks a free one)
+      --http-token-hash <hash>  hash of the HTTP bearer token (firstlight token makes one)
       --log-level <level> fatal, error, warn, info, debug, trace or silent (default info)
       --log-format <fmt>  auto, pretty or json (default auto: pretty on a terminal)
   Every option can also be set as FIRSTLIGHT_<NAME> (e.g. FIRSTLIGHT_MQTT_PORT=1884).
@@ -41,6 +43,7 @@ export function configFromFlags(values: Record<string, unknown>): Config {
     mqttPort: values['mqtt-port'] as string | undefined,
     httpHost: values['http-host'] as string | undefined,
     httpPort: values['http-port'] as string | undefined,
+    httpTokenHash: values['http-token-hash'] as string | undefined,
     logLevel: values['log-level'] as string | undefined,
     logFormat: values['log-format'] as string | undefined,
   };

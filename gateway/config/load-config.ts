@@ -14,6 +14,7 @@ export interface ConfigOverrides {
   mqttPort?: string | undefined;
   httpHost?: string | undefined;
   httpPort?: string | undefined;
+  httpTokenHash?: string | undefined;
   data?: string | undefined;
   rules?: string | undefined;
   logLevel?: string | undefined;
@@ -26,6 +27,7 @@ const overridePaths: Record<Exclude<keyof ConfigOverrides, 'config'>, { path: st
   mqttPort: { path: ['mqtt', 'port'], number: true },
   httpHost: { path: ['http', 'host'] },
   httpPort: { path: ['http', 'port'], number: true },
+  httpTokenHash: { path: ['http', 'tokenHash'] },
   data: { path: ['data'], dir: true },
   rules: { path: ['rules', 'dir'], dir: true },
   logLevel: { path: ['log', 'level'] },

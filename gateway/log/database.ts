@@ -77,6 +77,16 @@ const migrations: readonly string[] = [
     info TEXT NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+  // Lineage and the live views ask for "the latest X of this device/room". Partial indexes: only these
+  // low-rate types pay for them on insert, sensor readings do not. Queries name one type per lookup
+  // (`type = ?`), which is what lets SQLite use an index whose WHERE is a chain of ORs.
+  `
+  CREATE INDEX events_by_device ON events (subject, type, seq)
+    WHERE type = 'command.light' OR type = 'light.state' OR type = 'switch.state'
+       OR type = 'device.availability' OR type = 'device.battery';
+  CREATE INDEX events_by_room_change ON events (partitionkey, type, seq)
+    WHERE type = 'room.entered' OR type = 'room.vacated';
+  `,
 ];
 
 /** Opens (creating if needed) and migrates the log database. */

@@ -2,7 +2,7 @@
 import type { Db } from './database.ts';
 import type { LoggedEvent, NewEvent } from '../events/event.ts';
 
-interface EventRow {
+export interface EventRow {
   seq: number;
   id: string;
   source: string;
@@ -32,6 +32,8 @@ export interface EventQuery {
   until?: string | undefined;
   /** Only events after this position. */
   after?: number | undefined;
+  /** Only events before this position (paging back). */
+  before?: number | undefined;
   limit?: number | undefined;
   /** With a limit: take the newest events (still returned oldest first). */
   newest?: boolean | undefined;
@@ -132,6 +134,10 @@ export function createEventStore(db: Db): EventStore {
         where.push('seq > ?');
         args.push(q.after);
       }
+      if (q.before !== undefined) {
+        where.push('seq < ?');
+        args.push(q.before);
+      }
       const order = q.newest ? 'DESC' : 'ASC';
       const limit = q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
       const sql = `SELECT * FROM events${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order}${limit}`;
@@ -145,7 +151,7 @@ export function createEventStore(db: Db): EventStore {
   };
 }
 
-function fromRow(r: EventRow): LoggedEvent {
+export function fromRow(r: EventRow): LoggedEvent {
   const e: LoggedEvent = {
     seq: r.seq,
     id: r.id,
