@@ -36,6 +36,8 @@ export interface ActuatorDeps {
 export interface Actuator {
   /** Sends what was committed but not sent before the last stop (or expires it). */
   resume(): void;
+  /** Calls `listener` after each command the broker took (for latency and confirmation metrics). */
+  onSent(listener: (command: LoggedEvent<'command.light'>) => void): () => void;
   readonly stats: ActuatorStats;
 }
 
@@ -44,6 +46,7 @@ const CONSUMER = 'actuator';
 export function createActuator(deps: ActuatorDeps): Actuator {
   const { committer, events, store, registry, clock } = deps;
   const stats: ActuatorStats = { sent: 0, failed: 0, expired: 0 };
+  const sentListeners = new Set<(command: LoggedEvent<'command.light'>) => void>();
   const adapters = new Map(deps.adapters.map((a) => [a.name, a]));
   let inflight = 0;
   let seen = store.position(CONSUMER) ?? events.head();
@@ -105,13 +108,26 @@ export function createActuator(deps: ActuatorDeps): Actuator {
         stats.failed++;
         deps.onError(err, `publishing command ${command.id}`);
         record('command.failed', command, { commandId: command.id, device: name, error: err.message });
-      } else stats.sent++;
+      } else {
+        stats.sent++;
+        for (const fn of sentListeners) {
+          try {
+            fn(command);
+          } catch (listenerErr) {
+            deps.onError(listenerErr, 'command sent listener');
+          }
+        }
+      }
       settle();
     });
   }
 
   return {
     stats,
+    onSent(listener) {
+      sentListeners.add(listener);
+      return () => sentListeners.delete(listener);
+    },
     resume() {
       const due = events.query({ type: 'command.light', after: position });
       for (const command of due as LoggedEvent<'command.light'>[]) {

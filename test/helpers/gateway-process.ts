@@ -14,6 +14,8 @@ export interface GatewayProcess {
   proc: ChildProcess;
   port: number;
   url: string;
+  /** The HTTP API and dashboard, e.g. http://127.0.0.1:40123 (ephemeral port). */
+  httpUrl: string;
   /** Every log line so far, parsed. */
   logs: Record<string, unknown>[];
   /** Sends a signal and resolves with the exit code (or the signal that ended it). */
@@ -29,19 +31,23 @@ export function tempDir(prefix = 'firstlight-'): { path: string; remove(): void 
 export async function startGatewayProcess(args: { data: string; rules?: string; extra?: string[]; env?: Record<string, string> }): Promise<GatewayProcess> {
   const proc = spawn(
     process.execPath,
-    [BIN, 'start', '--mqtt-port', '0', '--data', args.data, '--rules', args.rules ?? join(REPO, 'rules'), '--log-format', 'json', ...(args.extra ?? [])],
+    [BIN, 'start', '--mqtt-port', '0', '--http-port', '0', '--data', args.data, '--rules', args.rules ?? join(REPO, 'rules'), '--log-format', 'json', ...(args.extra ?? [])],
     { cwd: REPO, env: { ...process.env, ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(proc, 'exit').then(([code, signal]) => (code ?? signal) as number | NodeJS.Signals);
+  let httpUrl = '';
   const started = new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        if (entry.msg === 'firstlight started') resolve(entry.mqtt as string);
+        if (entry.msg === 'firstlight started') {
+          httpUrl = entry.http as string;
+          resolve(entry.mqtt as string);
+        }
       } catch {
         logs.push({ msg: line });
       }
@@ -53,6 +59,7 @@ export async function startGatewayProcess(args: { data: string; rules?: string; 
     proc,
     port: Number(new URL(url).port),
     url,
+    httpUrl,
     logs,
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

@@ -1,0 +1,125 @@
+// Prometheus metrics (prom-client). Counters are read from the stats the pipeline already keeps, at
+// scrape time; only the histograms are fed as things happen (once per commit, once per command).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ActuatorStats } from '../actuation/actuator.ts';
+import type { RuleStats } from '../engine/rule-engine.ts';
+import type { IngestStats } from '../ingest/ingest.ts';
+import type { CommitStats } from '../log/committer.ts';
+
+export interface MetricsSources {
+  ingest: IngestStats;
+  commits: CommitStats;
+  rules(): Map<string, RuleStats & { version: string; position: number }>;
+  actuator: ActuatorStats;
+  /** Newest log position. */
+  head(): number;
+  confirmedCommands(): number;
+  feed(): { clients: number; skipped: number };
+  /** Sizes of the database file and its WAL, in bytes. */
+  files(): { db: number; wal: number };
+}
+
+export interface Metrics {
+  readonly contentType: string;
+  render(): Promise<string>;
+  observeCommit(ms: number): void;
+  observeReaction(seconds: number): void;
+  observeConfirmation(seconds: number): void;
+}
+
+/** Set a counter to a total kept elsewhere (counters have no `set`). */
+function total(counter: Counter<string>, value: number, labels?: Record<string, string>): void {
+  if (labels) counter.inc(labels, value);
+  else counter.inc(value);
+}
+
+export function createMetrics(src: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const counter = (name: string, help: string, read: (c: Counter<string>) => void, labelNames: string[] = []): void => {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        read(this);
+      },
+    });
+  };
+  const gauge = (name: string, help: string, read: (g: Gauge<string>) => void, labelNames: string[] = []): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        read(this);
+      },
+    });
+  };
+
+  counter('firstlight_mqtt_messages_total', 'MQTT messages taken by ingest', (c) => total(c, src.ingest.messages));
+  counter('firstlight_events_in_total', 'Events made from device messages (facts, discoveries, rejections)', (c) => total(c, src.ingest.events));
+  counter('firstlight_input_rejected_total', 'Inputs quarantined as input.rejected, by reason code', (c) => {
+    for (const [code, n] of Object.entries(src.ingest.rejected)) total(c, n, { code });
+  }, ['code']);
+  counter('firstlight_input_ignored_total', 'Messages that were not facts (no adapter claims them, bridge logging)', (c) => total(c, src.ingest.ignored));
+  counter('firstlight_log_events_total', 'Events appended to the log (facts and everything derived)', (c) => total(c, src.commits.events));
+  counter('firstlight_log_commits_total', 'Group commits', (c) => total(c, src.commits.commits));
+  counter('firstlight_log_commit_failures_total', 'Group commits that failed and rolled back', (c) => total(c, src.commits.failures));
+  gauge('firstlight_log_position', 'Position of the newest event in the log', (g) => g.set(src.head()));
+  gauge('firstlight_log_file_bytes', 'Size of the log database, by file', (g) => {
+    const f = src.files();
+    g.set({ file: 'db' }, f.db);
+    g.set({ file: 'wal' }, f.wal);
+  }, ['file']);
+  counter('firstlight_rule_runs_total', 'Rule handler runs', (c) => {
+    for (const [rule, s] of src.rules()) total(c, s.runs, { rule });
+  }, ['rule']);
+  counter('firstlight_rule_failures_total', 'Rule handler runs that failed (recorded as rule.failed)', (c) => {
+    for (const [rule, s] of src.rules()) total(c, s.failures, { rule });
+  }, ['rule']);
+  counter('firstlight_rule_busy_seconds_total', 'Time spent in rule handlers', (c) => {
+    for (const [rule, s] of src.rules()) total(c, s.busyMs / 1000, { rule });
+  }, ['rule']);
+  gauge('firstlight_rule_lag_events', 'Events in the log a rule has not processed yet', (g) => {
+    const head = src.head();
+    for (const [rule, s] of src.rules()) g.set({ rule }, Math.max(0, head - s.position));
+  }, ['rule']);
+  counter('firstlight_commands_sent_total', 'Device commands the broker took', (c) => total(c, src.actuator.sent));
+  counter('firstlight_commands_failed_total', 'Device commands that could not be sent', (c) => total(c, src.actuator.failed));
+  counter('firstlight_commands_expired_total', 'Device commands too old to send after downtime', (c) => total(c, src.actuator.expired));
+  counter('firstlight_commands_confirmed_total', 'Device commands the device confirmed by reporting the commanded state', (c) => total(c, src.confirmedCommands()));
+  gauge('firstlight_live_feed_clients', 'Connected live-feed (SSE) clients', (g) => g.set(src.feed().clients));
+  counter('firstlight_live_feed_skipped_total', 'Events a slow live-feed client skipped (they stay in the log)', (c) => total(c, src.feed().skipped));
+
+  const commit = new Histogram({
+    name: 'firstlight_log_commit_seconds',
+    help: 'Duration of a group commit (the transaction, with the rules that ran in it)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const reaction = new Histogram({
+    name: 'firstlight_reaction_seconds',
+    help: 'From a device fact received to the command it caused published (reactions within one commit)',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const confirmation = new Histogram({
+    name: 'firstlight_confirmation_seconds',
+    help: 'From a command published to the device reporting the commanded state',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    observeCommit: (ms) => commit.observe(ms / 1000),
+    observeReaction: (s) => reaction.observe(s),
+    observeConfirmation: (s) => confirmation.observe(s),
+  };
+}
