@@ -3,6 +3,7 @@
 import type { Clock } from './clock.ts';
 import { createActuator, type Actuator, type Publish } from './actuation/actuator.ts';
 import { createRuleEngine, type LoadedRule, type RuleEngine } from './engine/rule-engine.ts';
+import { timeLimited } from './engine/time-limit.ts';
 import { createRuleStore, type RuleStore } from './engine/rule-store.ts';
 import { createTimerScheduler, type TimerScheduler } from './engine/timer-scheduler.ts';
 import { createIngest, type Ingest } from './ingest/ingest.ts';
@@ -26,6 +27,8 @@ export interface CoreDeps {
   maxCommandAgeMs: number;
   /** Time zone of schedules that name none. Default: the system's. */
   timezone?: string | undefined;
+  /** A transaction (and so a rule handler) running longer than this is stopped. Default 2 s. */
+  ruleTimeLimitMs?: number | undefined;
   /** How group commits are scheduled (tests take control of it). Default: setImmediate. */
   schedule?: (flush: () => void) => void;
   onRejected?(message: InboundMessage, rejection: Rejection): void;
@@ -54,10 +57,19 @@ export function createCore(deps: CoreDeps): Core {
   const { db, clock, adapters, sourceBase, log } = deps;
   const onError = (err: unknown, what: string): void => log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
   const events = createEventStore(db);
-  const committer = createCommitter({ db, store: events, onError, schedule: deps.schedule });
+  const limitMs = deps.ruleTimeLimitMs ?? 2000;
+  let engine: RuleEngine | undefined;
+  const committer = createCommitter({
+    db,
+    store: events,
+    onError,
+    schedule: deps.schedule,
+    execute: timeLimited(limitMs),
+    onTimeout: () => engine?.strike(limitMs) ?? false,
+  });
   const registry = createDeviceRegistry({ db, configured: adapters.flatMap((a) => a.configuredDevices()) });
   const ruleStore = createRuleStore(db);
-  const engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log, timezone: deps.timezone });
+  engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log, timezone: deps.timezone });
   committer.setProcessor(engine.process);
   const ingest = createIngest({
     adapters,

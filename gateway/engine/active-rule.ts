@@ -26,6 +26,10 @@ export interface RuleStats {
   busyMs: number;
   /** Clock time of the last run, in ms. */
   lastRunAt?: number | undefined;
+  /** Times the rule was stopped by the time limit. */
+  strikes: number;
+  /** Disabled after repeated strikes: it sees no events until it is reloaded. */
+  disabled: boolean;
   lastError?: string | undefined;
 }
 
@@ -90,7 +94,7 @@ export function activeRule(
     source: `${at.sourceBase}/rules/${encodeURIComponent(def.name)}`,
     position: at.position,
     committed: at.position,
-    stats: at.stats ?? { runs: 0, failures: 0, unrecordedFailures: 0, ignored: 0, flagged: false, busyMs: 0 },
+    stats: at.stats ?? { runs: 0, failures: 0, unrecordedFailures: 0, ignored: 0, flagged: false, busyMs: 0, strikes: 0, disabled: false },
     handlers: (def.on ?? {}) as ActiveRule['handlers'],
     keyOf: keyFunction(def.per),
     triggers,

@@ -43,7 +43,15 @@ export interface RuleEngine {
   /** Processes what rules have not seen yet (after a restart), in bounded transactions. */
   catchUp(batchSize?: number): Promise<void>;
   stats(): Map<string, RuleStats & { version: string; position: number }>;
+  /**
+   * After a transaction was stopped by the time limit: strikes the rule that was running (its event
+   * is skipped from now on; after three strikes the rule is disabled). False when no rule was running.
+   */
+  strike(limitMs: number): boolean;
 }
+
+/** Strikes after which a rule that keeps running past the time limit is disabled. */
+const MAX_STRIKES = 3;
 
 const BACKLOG_BATCH = 1000;
 
@@ -56,6 +64,10 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   // Cascade depth of events appended in the current transaction (root facts are 0).
   const depth = new Map<string, number>();
   const invocationDeps = { store, registry, log };
+  // The invocation running now: when the time limit stops a transaction, this names the culprit.
+  let running: { rule: ActiveRule; eventId: string } | undefined;
+  // (rule, event) pairs that ran past the time limit: skipped, with a recorded failure.
+  const stuck = new Map<string, number>();
 
   committer.beforeCommit(() => {
     for (const r of rules) if (r.position !== r.committed) store.setPosition(r.name, r.position, r.version);
@@ -73,6 +85,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     for (const rule of rules) {
       if (rule.position >= event.seq) continue;
       rule.position = event.seq;
+      if (rule.stats.disabled) continue;
       if (event.type === 'timer.fired') {
         const t = event.data as EventData<'timer.fired'>;
         if (t.rule === rule.name) onTimer(rule, event, t);
@@ -185,14 +198,21 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       cause,
       part,
     };
+    const limitMs = stuck.get(`${rule.name}\u0000${cause.id}`);
+    if (limitMs !== undefined) {
+      recordFailure(rule, cause, scope.now, `stopped: ran longer than the ${limitMs} ms time limit (a loop?); the event is skipped${rule.stats.disabled ? ', and the rule is disabled after repeated strikes' : ''}`);
+      return false;
+    }
     const inv = new Invocation(scope, invocationDeps);
     rule.stats.runs++;
     rule.stats.lastRunAt = scope.now;
+    running = { rule, eventId: cause.id };
     let failure: string | undefined;
     let rateLimited = false;
     try {
       const started = performance.now();
       const result = body(inv);
+      running = undefined;
       rule.stats.busyMs += performance.now() - started;
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         failure = 'handler returned a promise: handlers must be synchronous (they record actions; the engine performs them)';
@@ -212,6 +232,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         return true;
       }
     } catch (err) {
+      running = undefined;
       failure = err instanceof Error ? err.message : String(err);
     }
     // An emit storm is recorded once per second, not once per dropped run.
@@ -274,7 +295,9 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         const name = l.definition.name;
         const known = previous.get(name);
         const position = known?.committed ?? store.position(name) ?? head;
-        return activeRule(l, { sourceBase: deps.sourceBase, timezone: deps.timezone, position, stats: known?.stats });
+        // A new version of a disabled rule gets another chance.
+        const stats = known && known.version !== l.version ? { ...known.stats, strikes: 0, disabled: false } : known?.stats;
+        return activeRule(l, { sourceBase: deps.sourceBase, timezone: deps.timezone, position, stats });
       });
       const names = new Set(next.map((r) => r.name));
       const removed = rules.filter((r) => !names.has(r.name));
@@ -307,6 +330,17 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     },
     stats() {
       return new Map(rules.map((r) => [r.name, { ...r.stats, version: r.version, position: r.committed }]));
+    },
+    strike(limitMs) {
+      const culprit = running;
+      running = undefined;
+      if (!culprit) return false;
+      const { rule, eventId } = culprit;
+      stuck.set(`${rule.name}\u0000${eventId}`, limitMs);
+      rule.stats.strikes++;
+      if (rule.stats.strikes >= MAX_STRIKES) rule.stats.disabled = true;
+      log.error('rule stopped by the time limit', { rule: rule.name, event: eventId, strikes: rule.stats.strikes, disabled: rule.stats.disabled });
+      return true;
     },
   };
 }

@@ -18,13 +18,18 @@ export interface RuleLoadResult {
 const RULE_FILE = /^[^._].*\.(ts|mts|js|mjs)$/;
 const NOT_RULE = /\.(test|spec)\.[mc]?[jt]s$|\.d\.ts$/;
 
+/** Whether a file name is a rule file (not a test, a declaration, or a hidden or editor file). */
+export function isRuleFileName(name: string): boolean {
+  return RULE_FILE.test(name) && !NOT_RULE.test(name);
+}
+
 /** The rule files in a directory, sorted by name (the order rules see an event in). */
 export function listRuleFiles(dir: string): string[] {
   if (!existsSync(dir)) {
     throw new FirstlightError('FL_ERR_RULE_LOAD', `rules directory not found: ${dir}`, ['create it, or point --rules (or rules.dir in the config) at your rules']);
   }
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && RULE_FILE.test(e.name) && !NOT_RULE.test(e.name))
+    .filter((e) => e.isFile() && isRuleFileName(e.name))
     .map((e) => join(dir, e.name))
     .sort();
 }

@@ -51,6 +51,16 @@ export interface CommitterDeps {
   onError(err: unknown, what: string): void;
   /** How the next flush is scheduled. Default setImmediate: after the current I/O phase. */
   schedule?: (fn: () => void) => void;
+  /**
+   * Runs a transaction; the gateway runs it under a time limit so a rule stuck in a loop cannot hold
+   * the process (see engine/time-limit.ts). Default: a plain call.
+   */
+  execute?: (transaction: () => void) => void;
+  /**
+   * Called when `execute` gave up on a transaction (ERR_SCRIPT_EXECUTION_TIMEOUT), after it was rolled
+   * back. Returns true when the cause was dealt with (a rule struck) and the same work may be retried.
+   */
+  onTimeout?: () => boolean;
 }
 
 export function createCommitter(deps: CommitterDeps): Committer {
@@ -84,16 +94,33 @@ export function createCommitter(deps: CommitterDeps): Committer {
     }
   }
 
+  const execute = deps.execute ?? ((fn: () => void) => fn());
+  /** A stuck rule is struck and the work retried; after this many it fails like any error. */
+  const MAX_TIMEOUT_RETRIES = 5;
+
   function run(units: Unit[]): void {
-    fresh = [];
     const started = performance.now();
     let error: Error | null = null;
-    try {
-      transaction(units);
-    } catch (err) {
-      error = err instanceof Error ? err : new Error(String(err));
+    for (let attempt = 0; ; attempt++) {
+      fresh = [];
+      error = null;
+      let code: unknown;
+      try {
+        execute(() => transaction(units));
+      } catch (err) {
+        // Errors from node:vm may come from another realm: look at the code, not the class.
+        code = (err as { code?: unknown } | null)?.code;
+        error = err instanceof Error ? err : Object.assign(new Error(String((err as Error)?.message ?? err)), { code });
+      }
+      if (code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') break;
+      // The time limit stops JavaScript without running catch blocks, so the transaction is still
+      // open: roll it back here, undo in-memory progress, and retry once the culprit is struck.
+      if (db.inTransaction) db.exec('ROLLBACK');
+      store.resetHead();
+      for (const fn of rollback) guard(fn, 'rollback hook');
+      if (attempt >= MAX_TIMEOUT_RETRIES || !deps.onTimeout?.()) break;
     }
-    const events = fresh;
+    const events = fresh!;
     fresh = undefined;
     stats.lastCommitMs = performance.now() - started;
     if (error) {

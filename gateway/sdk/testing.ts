@@ -40,6 +40,8 @@ export interface TestGatewayOptions {
    * command.failed), as the gateway does. Off by default: simulated lights in a test do not answer.
    */
   confirmCommands?: { timeout: Duration; retries: number };
+  /** A handler running longer than this (real time) is stopped. Default 2 s. */
+  ruleTimeLimit?: Duration;
 }
 
 export interface FactOptions {
@@ -80,7 +82,7 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
     ...(await resolveRules(options.rules, options.ruleOptions ?? {})),
   ];
   const sent: OutboundMessage[] = [];
-  const quiet = { info() {}, warn() {}, error() {} };
+  const quiet = { info() {}, warn() {}, error(m: string, d?: unknown) { if (process.env.FL_DEBUG) console.error(m, d); } };
 
   let db: Db;
   let core: Core;
@@ -98,6 +100,7 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
       },
       maxPayloadBytes: 256 * 1024,
       maxCommandAgeMs: 60_000,
+      ruleTimeLimitMs: options.ruleTimeLimit,
     });
     for (const d of options.devices ?? []) {
       const info = core.registry.learn({ adapter: 'zigbee2mqtt', ...d });
@@ -122,17 +125,19 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
       const device = factOptions.device ?? (data as { device?: string } | undefined)?.device;
       const info = device ? core.registry.get(device) : undefined;
       let logged: LoggedEvent | undefined;
+      // Made once, outside the transaction: a retried transaction appends the same event.
+      const event = {
+        id: newEventId(clock.now()),
+        source: device ? deviceSource(sourceBase, info?.adapter ?? 'test', device) : `${sourceBase}/test`,
+        type,
+        time: new Date(clock.now()).toISOString(),
+        subject: device,
+        partitionkey: factOptions.key ?? info?.room,
+        data,
+      };
       core.committer.submit({
         write() {
-          logged = core.committer.append({
-            id: newEventId(clock.now()),
-            source: device ? deviceSource(sourceBase, info?.adapter ?? 'test', device) : `${sourceBase}/test`,
-            type,
-            time: new Date(clock.now()).toISOString(),
-            subject: device,
-            partitionkey: factOptions.key ?? info?.room,
-            data,
-          });
+          logged = core.committer.append({ ...event });
         },
       });
       await settle();
