@@ -49,6 +49,8 @@ export function summarize(e) {
     case 'rule.failed': return `${d.rule}: ${d.error}`;
     case 'input.rejected': return `${d.topic}: ${d.reason}`;
     case 'command.failed': return `${dev}: ${d.error}`;
+    case 'command.confirmed': return `${dev}: confirmed${typeof d.latencyMs === 'number' ? ` in ${d.latencyMs} ms` : ''}`;
+    case 'command.expired': return `${dev}: expired unsent`;
     default: return e.subject ?? e.partitionkey ?? '';
   }
 }
