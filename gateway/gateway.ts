@@ -8,6 +8,8 @@ import { assertHttpAccess } from './http/access.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { loadRules } from './engine/rule-loader.ts';
 import { builtinRules } from './engine/builtin/index.ts';
+import { createRuleTypeChecker, typescriptAvailable } from './engine/rule-type-check.ts';
+import { startRuleWatcher, type RuleWatcher } from './engine/rule-watcher.ts';
 import { loadAdapters } from './ingest/load-adapters.ts';
 import { startCheckpointer, truncateWal } from './log/checkpointer.ts';
 import { openDatabase } from './log/database.ts';
@@ -21,6 +23,8 @@ export interface Gateway {
   http: HttpServer;
   /** Path of the log's database file. */
   dbFile: string;
+  /** Hot reload of the rules directory. */
+  ruleWatcher: RuleWatcher;
   /** Stops taking input, commits what was taken, closes everything. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -64,8 +68,9 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     onRejected: (message, r) => rejectedLog(`${r.code}`),
   });
   let http: HttpServer;
+  const builtin = builtinRules(config.commands);
   try {
-    await core.start([...builtinRules(config.commands), ...rules]);
+    await core.start([...builtin, ...rules]);
     broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
     http = await startHttpServer({ ...config.http, core, dbFile, dataDir: config.data, clock, log, site: config.site }).catch(async (err: unknown) => {
       await broker!.close();
@@ -76,6 +81,20 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     db.close();
     throw err;
   }
+  // Rule files changed from now on take effect without a restart.
+  const ruleWatcher = await startRuleWatcher({
+    dir: config.rules.dir,
+    options: config.rules.options,
+    fixed: builtin,
+    loaded: rules,
+    failed: errors,
+    engine: core.engine,
+    committer: core.committer,
+    clock,
+    sourceBase: `/sites/${config.site}`,
+    log,
+    typeChecker: typescriptAvailable() ? createRuleTypeChecker({ clock }) : undefined,
+  });
   const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
 
   log.info('firstlight started', {
@@ -93,8 +112,10 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     broker,
     http,
     dbFile,
+    ruleWatcher,
     stop() {
       stopping ??= (async () => {
+        await ruleWatcher.stop();
         await http.close();
         core.scheduler.stop();
         checkpointer.stop();

@@ -36,7 +36,8 @@ export function problemOf(file: string, err: unknown, source?: string): RuleProb
   const error = err instanceof Error ? err : new Error(String(err));
   const path = escape(file);
   const esbuild = new RegExp(`${path}:(\\d+):(\\d+): ERROR: (.*)`).exec(error.message);
-  if (esbuild) return { line: Number(esbuild[1]), column: Number(esbuild[2]), message: esbuild[3]! };
+  // esbuild counts columns from 0; editors, tsc and stack traces from 1.
+  if (esbuild) return { line: Number(esbuild[1]), column: Number(esbuild[2]) + 1, message: esbuild[3]! };
   const frame = new RegExp(`(?:file://)?${path}(?:\\?[^:)\\s]*)?:(\\d+):(\\d+)`).exec(error.stack ?? '');
   if (frame) return { line: Number(frame[1]), column: Number(frame[2]), message: `${error.name}: ${error.message}` };
   if (!LOADER_CHECK.test(error.message) || source === undefined) return { message: error.message };
