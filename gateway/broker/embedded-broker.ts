@@ -3,6 +3,7 @@
 import { Aedes, type PublishPacket, type Client } from 'aedes';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { InboundMessage, OutboundMessage } from '../sdk/device.ts';
+import type { Broker } from './broker.ts';
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -11,7 +12,8 @@ export interface EmbeddedBrokerOptions {
   accept(message: InboundMessage, done?: (err: Error | null) => void): void;
 }
 
-export interface EmbeddedBroker {
+export interface EmbeddedBroker extends Broker {
+  readonly kind: 'embedded';
   readonly host: string;
   readonly port: number;
   publish(message: OutboundMessage, done: (err?: Error | null) => void): void;
@@ -65,6 +67,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const address = server.address() as AddressInfo;
 
   return {
+    kind: 'embedded',
+    url: `mqtt://${address.address}:${address.port}`,
     host: address.address,
     port: address.port,
     publish(message, done) {

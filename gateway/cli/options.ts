@@ -15,6 +15,8 @@ export const configFlags = {
   'http-token-hash': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  broker: { type: 'string' },
+  'broker-username': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -29,6 +31,9 @@ export const configFlagsHelp = `  -c, --config <file>     config file (YAML or J
       --http-token-hash <hash>  hash of the HTTP bearer token (firstlight token makes one)
       --log-level <level> fatal, error, warn, info, debug, trace or silent (default info)
       --log-format <fmt>  auto, pretty or json (default auto: pretty on a terminal)
+      --broker <url>      use an existing broker instead of the embedded one (mqtt://host:1883,
+                          mqtts://...; password in FIRSTLIGHT_BROKER_PASSWORD)
+      --broker-username <name>  user name for the broker
   Every option can also be set as FIRSTLIGHT_<NAME> (e.g. FIRSTLIGHT_MQTT_PORT=1884).
 `;
 
@@ -46,6 +51,8 @@ export function configFromFlags(values: Record<string, unknown>): Config {
     httpTokenHash: values['http-token-hash'] as string | undefined,
     logLevel: values['log-level'] as string | undefined,
     logFormat: values['log-format'] as string | undefined,
+    broker: values.broker as string | undefined,
+    brokerUsername: values['broker-username'] as string | undefined,
   };
   return loadConfig(flags, overridesFromEnv(process.env));
 }

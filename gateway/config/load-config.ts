@@ -19,6 +19,9 @@ export interface ConfigOverrides {
   rules?: string | undefined;
   logLevel?: string | undefined;
   logFormat?: string | undefined;
+  broker?: string | undefined;
+  brokerUsername?: string | undefined;
+  brokerPassword?: string | undefined;
 }
 
 const overridePaths: Record<Exclude<keyof ConfigOverrides, 'config'>, { path: string[]; number?: true; dir?: true }> = {
@@ -32,6 +35,10 @@ const overridePaths: Record<Exclude<keyof ConfigOverrides, 'config'>, { path: st
   rules: { path: ['rules', 'dir'], dir: true },
   logLevel: { path: ['log', 'level'] },
   logFormat: { path: ['log', 'format'] },
+  // Passwords have no flag (a command line is visible to every user of the machine): use the variable.
+  broker: { path: ['broker', 'url'] },
+  brokerUsername: { path: ['broker', 'username'] },
+  brokerPassword: { path: ['broker', 'password'] },
 };
 
 /** FIRSTLIGHT_MQTT_PORT -> mqttPort, and so on. */
