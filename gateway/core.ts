@@ -29,6 +29,8 @@ export interface CoreDeps {
   timezone?: string | undefined;
   /** A transaction (and so a rule handler) running longer than this is stopped. Default 2 s. */
   ruleTimeLimitMs?: number | undefined;
+  /** How long QoS 0 input may wait to be committed together (storage.qos0CommitInterval). Default 0. */
+  qos0CommitMs?: number | undefined;
   /** How group commits are scheduled (tests take control of it). Default: setImmediate. */
   schedule?: (flush: () => void) => void;
   onRejected?(message: InboundMessage, rejection: Rejection): void;
@@ -64,6 +66,8 @@ export function createCore(deps: CoreDeps): Core {
     store: events,
     onError,
     schedule: deps.schedule,
+    lazyCommitMs: deps.qos0CommitMs,
+    setTimer: (fn, ms) => clock.setTimeout(fn, ms),
     execute: timeLimited(limitMs),
     onTimeout: () => engine?.strike(limitMs) ?? false,
   });

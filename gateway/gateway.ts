@@ -65,6 +65,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     publish,
     maxPayloadBytes: config.mqtt.maxPayloadBytes,
     maxCommandAgeMs: config.commands.maxAge,
+    qos0CommitMs: config.storage.qos0CommitInterval,
     onRejected: (message, r) => rejectedLog(`${r.code}`),
   });
   let http: HttpServer;

@@ -64,6 +64,12 @@ export const configSchema = z.strictObject({
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       /** How often the WAL is checkpointed into the database file (off the commit path). */
       checkpointInterval: durationSchema.prefault('1s'),
+      /**
+       * Lower SD-card wear: QoS 0 messages may wait this long to be committed together (0: at once).
+       * Never applies to QoS 1/2, whose acknowledgement waits for the commit. A reaction to a QoS 0
+       * message waits as long, and a crash loses up to this much QoS 0 input.
+       */
+      qos0CommitInterval: durationSchema.prefault('0s'),
     })
     .prefault({}),
   commands: z

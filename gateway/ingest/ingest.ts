@@ -158,6 +158,8 @@ export function createIngest(deps: IngestDeps): Ingest {
           for (const e of events) committer.append(e);
         },
         done,
+        // QoS 0: nobody waits for an acknowledgement, so it may wait for company (qos0CommitInterval).
+        lazy: message.qos === 0,
       });
     },
   };

@@ -10,6 +10,11 @@ export interface Unit {
   write(): void;
   /** Called once the transaction committed (err null) or failed. */
   done?(err: Error | null): void;
+  /**
+   * May wait up to `lazyCommitMs` to share a transaction with later work. Only for input nobody waits
+   * on (QoS 0): work that is not lazy, a timer or `settled()` takes waiting units along at once.
+   */
+  lazy?: boolean;
 }
 
 /**
@@ -51,6 +56,10 @@ export interface CommitterDeps {
   onError(err: unknown, what: string): void;
   /** How the next flush is scheduled. Default setImmediate: after the current I/O phase. */
   schedule?: (fn: () => void) => void;
+  /** How long lazy units may wait (storage.qos0CommitInterval); 0 or unset: they do not wait. */
+  lazyCommitMs?: number;
+  /** Arms the lazy units' timer; returns its cancel. Default: an unref'd setTimeout. */
+  setTimer?: (fn: () => void, ms: number) => () => void;
   /**
    * Runs a transaction; the gateway runs it under a time limit so a rule stuck in a loop cannot hold
    * the process (see engine/time-limit.ts). Default: a plain call.
@@ -68,6 +77,18 @@ export function createCommitter(deps: CommitterDeps): Committer {
   const schedule = deps.schedule ?? setImmediate;
   let queue: Unit[] = [];
   let scheduled = false;
+  // Armed while only lazy units are queued; any flush takes them along and disarms it.
+  let lazyTimer: (() => void) | undefined;
+  const lazyMs = deps.lazyCommitMs ?? 0;
+  const setTimer = deps.setTimer ?? ((fn: () => void, ms: number) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  });
+  const disarmLazy = (): void => {
+    lazyTimer?.();
+    lazyTimer = undefined;
+  };
   let fresh: LoggedEvent[] | undefined;
   let processor: Processor = () => {};
   const before = new Set<() => void>();
@@ -84,6 +105,7 @@ export function createCommitter(deps: CommitterDeps): Committer {
 
   function flush(): void {
     scheduled = false;
+    disarmLazy();
     const units = queue;
     queue = [];
     if (units.length > 0) run(units);
@@ -162,6 +184,10 @@ export function createCommitter(deps: CommitterDeps): Committer {
     },
     submit(unit) {
       queue.push(unit);
+      if (unit.lazy && lazyMs > 0) {
+        if (!scheduled) lazyTimer ??= setTimer(flush, lazyMs);
+        return;
+      }
       if (!scheduled) {
         scheduled = true;
         schedule(flush);
@@ -175,9 +201,16 @@ export function createCommitter(deps: CommitterDeps): Committer {
     onCommitted: (fn) => add(committed, fn),
     settled() {
       if (queue.length === 0 && !scheduled) return Promise.resolve();
+      // Whoever waits for the queue to settle (a stop, a test) does not wait out lazy units.
+      if (lazyTimer && !scheduled) {
+        disarmLazy();
+        scheduled = true;
+        schedule(flush);
+      }
       return new Promise((resolve) => waiters.push(resolve));
     },
     flushNow() {
+      disarmLazy();
       if (queue.length > 0) run(queue.splice(0));
     },
     stats,
