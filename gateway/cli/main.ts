@@ -1,6 +1,10 @@
 // Dispatches `firstlight <command>` and turns errors into messages and exit codes.
 import { FirstlightError } from '../errors.ts';
+import { runBackup } from './backup-command.ts';
+import { runDoctorCommand } from './doctor-command.ts';
 import { runEvents } from './events-command.ts';
+import { runInit } from './init-command.ts';
+import { runInstallService } from './install-service-command.ts';
 import { runStart } from './start-command.ts';
 import { runToken } from './token-command.ts';
 import { runWhy } from './why-command.ts';
@@ -12,6 +16,10 @@ Usage: firstlight <command> [options]
 Commands:
   start     run the gateway: embedded MQTT broker, the log, the rules
   events    read the log (also while the gateway runs)
+  init      create a setup for a new site: config, data directory, the shipped rules
+  doctor    check this machine and setup, and say how to fix what is wrong
+  backup    copy the log to a file, while the gateway runs
+  install-service  install the systemd unit (sudo), or --print it
   why       explain an event, a device or a room from the log (firstlight why hall/ceiling)
   token     make a bearer token for the HTTP API (prints the token once, and its hash)
   help      show this help (firstlight <command> --help for a command's options)
@@ -27,6 +35,14 @@ export async function main(argv: string[]): Promise<number> {
         return await runStart(rest);
       case 'events':
         return await runEvents(rest);
+      case 'init':
+        return await runInit(rest);
+      case 'doctor':
+        return await runDoctorCommand(rest);
+      case 'backup':
+        return await runBackup(rest);
+      case 'install-service':
+        return await runInstallService(rest);
       case 'why':
         return await runWhy(rest);
       case 'token':

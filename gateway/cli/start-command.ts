@@ -1,7 +1,9 @@
 // `firstlight start`: runs the gateway until SIGINT or SIGTERM, then stops cleanly.
 import { FirstlightError } from '../errors.ts';
 import { startGateway } from '../gateway.ts';
+import { systemClock } from '../clock.ts';
 import { createLogger } from '../logger.ts';
+import { createSystemdNotifier } from '../ops/systemd-notify.ts';
 import { configFlags, configFlagsHelp, configFromFlags, parseArgs } from './options.ts';
 
 const HELP = `Usage: firstlight start [options]
@@ -30,6 +32,9 @@ export async function runStart(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // Under systemd (Type=notify): ready now, and the watchdog fed from this event loop.
+  const systemd = createSystemdNotifier({ clock: systemClock, onError: (err) => logger.warn({ err: err.message }, 'systemd notification failed') });
+  systemd?.ready('running');
   // The first signal stops cleanly; a second one while stopping exits at once.
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -39,6 +44,7 @@ export async function runStart(argv: string[]): Promise<number> {
         process.exit(1);
       }
       logger.info({ signal }, 'stopping');
+      systemd?.stopping();
       void gateway.stop().then(resolve, (err: unknown) => {
         logger.error({ err }, 'clean stop failed');
         process.exitCode = 1;

@@ -1,0 +1,91 @@
+// The commented config file `firstlight init` writes: every setting with its default spelled out.
+// test/ops/init.test.ts checks that it parses to exactly the schema's defaults and names every key.
+
+export interface TemplateValues {
+  site: string;
+  /** Where the log goes, as written in the file (relative to the file, or absolute). */
+  data: string;
+  rules: string;
+  /** scrypt hash of the HTTP token, when one was made. */
+  httpTokenHash?: string | undefined;
+  createdAt: string;
+}
+
+export function configTemplate(v: TemplateValues): string {
+  return `# firstlight configuration, made by "firstlight init" on ${v.createdAt}.
+# Every setting shows its default: change what you need, delete what you don't. Relative paths are
+# relative to this file. Flags (--mqtt-port ...) and FIRSTLIGHT_* variables override this file.
+# Check a change with "firstlight doctor --config <this file>" before restarting.
+
+# Names this gateway in every event's source: /sites/<site>/...
+site: ${v.site}
+
+# IANA time zone of schedules that name none. Default: the system's.
+# timezone: Europe/Berlin
+
+mqtt:
+  # The embedded broker. 127.0.0.1 lets only programs on this machine connect (Zigbee2MQTT on the
+  # same Pi); 0.0.0.0 lets devices on the network connect: keep that network trusted.
+  host: 127.0.0.1
+  port: 1883
+  # Larger messages are kept as input.rejected events instead of being decoded.
+  maxPayloadBytes: 1048576
+
+http:
+  # The API and the dashboard. Beyond loopback they need a token (firstlight token).
+  host: 127.0.0.1
+  port: 8080
+${v.httpTokenHash ? `  # The hash of the token "firstlight init" printed once (the token itself is stored nowhere).\n  tokenHash: ${v.httpTokenHash}` : '  # tokenHash: <made by "firstlight token">'}
+
+# The event log (a SQLite database) and its backups' source: "firstlight backup <file>".
+data: ${v.data}
+
+rules:
+  # TypeScript rule files, loaded at start. Those "firstlight init" copied are the shipped ones.
+  dir: ${v.rules}
+  # Options per rule, checked by each rule's own schema, e.g.
+  #   room-presence: { vacancyDelay: 10m, rooms: { bathroom: { vacancyDelay: 3m } } }
+  options: {}
+
+# Options per device adapter, e.g.
+#   zigbee2mqtt:
+#     baseTopic: zigbee2mqtt
+#     devices:
+#       0x00158d0001a2b3c4: { room: hall }
+devices: {}
+
+storage:
+  # FULL: a commit survives power loss (one fsync per commit). NORMAL: it survives a crash of
+  # firstlight, but a power cut may undo the last second or so of commits; fewer fsyncs.
+  synchronous: FULL
+  # How often the write-ahead log is copied into the database file.
+  checkpointInterval: 1s
+  # Lower wear on an SD card: QoS 0 messages (Zigbee2MQTT's default) wait up to this long to be
+  # committed together; 0s commits at once. QoS 1 messages are never delayed. The cost: a reaction
+  # to a QoS 0 message waits as long, and a crash or power cut loses up to this much QoS 0 input.
+  # See docs/raspberry-pi.md ("Writes and SD cards") for what it saves.
+  qos0CommitInterval: 0s
+
+commands:
+  # A command not sent within this time (the gateway was down) is expired instead of sent late.
+  maxAge: 1m
+  # How long a device has to report the commanded state before the command is sent again; 0s: off.
+  confirmTimeout: 5s
+  # How many times an unconfirmed command is sent again before it is recorded as failed.
+  retries: 2
+
+# Use an existing MQTT broker instead of the embedded one:
+# broker:
+#   url: mqtt://localhost:1883
+
+# Forward events to a central broker:
+# uplink:
+#   url: mqtts://central.example:8883
+
+log:
+  # fatal, error, warn, info, debug, trace or silent
+  level: info
+  # auto: pretty on a terminal, JSON lines otherwise (for journald)
+  format: auto
+`;
+}
