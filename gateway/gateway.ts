@@ -4,6 +4,11 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/schema.ts';
 import { createCore, type Core } from './core.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import type { Broker } from './broker/broker.ts';
+import { startExternalBroker } from './broker/external-broker.ts';
+import { createInboxAdapter } from './uplink/inbox-adapter.ts';
+import { inboxFilter } from './uplink/selection.ts';
+import { startUpstream, type Upstream } from './uplink/start-upstream.ts';
 import { assertHttpAccess } from './http/access.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { loadRules } from './engine/rule-loader.ts';
@@ -18,7 +23,10 @@ import type { OutboundMessage } from './sdk/device.ts';
 
 export interface Gateway {
   core: Core;
-  broker: EmbeddedBroker;
+  /** The embedded broker, or the link to an external one (`broker.url` in the config). */
+  broker: Broker;
+  /** The link to the fleet's central broker (`uplink.url` in the config), if any. */
+  upstream: Upstream | undefined;
   /** The API, the live feed and the dashboard. */
   http: HttpServer;
   /** Path of the log's database file. */
@@ -52,14 +60,16 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   );
   // The broker is created after the core (rules must catch up before input is accepted), so
   // commands go through this indirection until it exists.
-  let broker: EmbeddedBroker | undefined;
+  let broker: Broker | undefined;
+  let upstream: Upstream | undefined;
   const publish = (m: OutboundMessage, done: (err?: Error | null) => void): void =>
     broker ? broker.publish(m, done) : done(new Error('broker not started'));
 
   const core = createCore({
     db,
     clock,
-    adapters,
+    // The fleet inbox is one more input; first, so that no device adapter claims its topics.
+    adapters: config.uplink?.inbox.enabled ? [createInboxAdapter(inboxFilter(config.uplink.inbox.topic, config.site)), ...adapters] : adapters,
     sourceBase: `/sites/${config.site}`,
     log,
     publish,
@@ -72,12 +82,18 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   const builtin = builtinRules(config.commands);
   try {
     await core.start([...builtin, ...rules]);
-    broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
+    const links = { site: config.site, sourceBase: `/sites/${config.site}`, db, committer: core.committer, accept: core.ingest.accept, clock, log };
+    if (config.uplink) upstream = startUpstream({ ...links, config: config.uplink, events: core.events, positions: core.ruleStore });
+    // External mode subscribes to what the device adapters listen on; commands go out the same way.
+    broker = config.broker
+      ? startExternalBroker({ ...links, config: config.broker, topics: adapters.flatMap((a) => a.topics) })
+      : await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
     http = await startHttpServer({ ...config.http, core, dbFile, dataDir: config.data, clock, log, site: config.site }).catch(async (err: unknown) => {
       await broker!.close();
       throw err;
     });
   } catch (err) {
+    await upstream?.close();
     core.scheduler.stop();
     db.close();
     throw err;
@@ -99,7 +115,9 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
 
   log.info('firstlight started', {
-    mqtt: `mqtt://${broker.host}:${broker.port}`,
+    mqtt: broker.url,
+    broker: broker.kind,
+    uplink: upstream && { url: upstream.url, types: config.uplink!.types, inbox: upstream.inbox },
     http: http.url,
     data: dbFile,
     rules: rules.map((r) => `${r.definition.name}@${r.version}`),
@@ -111,6 +129,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   return {
     core,
     broker,
+    upstream,
     http,
     dbFile,
     ruleWatcher,
@@ -120,6 +139,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
         await http.close();
         core.scheduler.stop();
         checkpointer.stop();
+        // Stops forwarding and taking inbox messages; the uplink's cursor commits with the flushes below.
+        await upstream?.close();
         broker!.stopListening();
         // Commit and acknowledge what was already taken before the clients are disconnected.
         await core.flush();

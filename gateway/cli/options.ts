@@ -17,6 +17,8 @@ export const configFlags = {
   'log-format': { type: 'string' },
   broker: { type: 'string' },
   'broker-username': { type: 'string' },
+  uplink: { type: 'string' },
+  'uplink-username': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -34,6 +36,9 @@ export const configFlagsHelp = `  -c, --config <file>     config file (YAML or J
       --broker <url>      use an existing broker instead of the embedded one (mqtt://host:1883,
                           mqtts://...; password in FIRSTLIGHT_BROKER_PASSWORD)
       --broker-username <name>  user name for the broker
+      --uplink <url>      forward events to (and take the site's inbox from) a central broker;
+                          choose what leaves with uplink.types in the config (default: nothing)
+      --uplink-username <name>  user name for the central broker (password in FIRSTLIGHT_UPLINK_PASSWORD)
   Every option can also be set as FIRSTLIGHT_<NAME> (e.g. FIRSTLIGHT_MQTT_PORT=1884).
 `;
 
@@ -53,6 +58,8 @@ export function configFromFlags(values: Record<string, unknown>): Config {
     logFormat: values['log-format'] as string | undefined,
     broker: values.broker as string | undefined,
     brokerUsername: values['broker-username'] as string | undefined,
+    uplink: values.uplink as string | undefined,
+    uplinkUsername: values['uplink-username'] as string | undefined,
   };
   return loadConfig(flags, overridesFromEnv(process.env));
 }

@@ -22,6 +22,9 @@ export interface ConfigOverrides {
   broker?: string | undefined;
   brokerUsername?: string | undefined;
   brokerPassword?: string | undefined;
+  uplink?: string | undefined;
+  uplinkUsername?: string | undefined;
+  uplinkPassword?: string | undefined;
 }
 
 const overridePaths: Record<Exclude<keyof ConfigOverrides, 'config'>, { path: string[]; number?: true; dir?: true }> = {
@@ -39,6 +42,9 @@ const overridePaths: Record<Exclude<keyof ConfigOverrides, 'config'>, { path: st
   broker: { path: ['broker', 'url'] },
   brokerUsername: { path: ['broker', 'username'] },
   brokerPassword: { path: ['broker', 'password'] },
+  uplink: { path: ['uplink', 'url'] },
+  uplinkUsername: { path: ['uplink', 'username'] },
+  uplinkPassword: { path: ['uplink', 'password'] },
 };
 
 /** FIRSTLIGHT_MQTT_PORT -> mqttPort, and so on. */
