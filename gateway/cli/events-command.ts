@@ -100,7 +100,8 @@ export async function runEvents(argv: string[]): Promise<number> {
   return 0;
 }
 
-function parseTime(text: string, flag: string): string {
+/** An RFC 3339 time, or a duration back from now ("15m"), as an RFC 3339 time. */
+export function parseTime(text: string, flag: string): string {
   const ago = parseDuration(text);
   if (ago !== undefined && !/^\d+$/.test(text)) return new Date(Date.now() - ago).toISOString();
   const t = Date.parse(text);

@@ -3,6 +3,7 @@ import { FirstlightError } from '../errors.ts';
 import { runBackup } from './backup-command.ts';
 import { runDoctorCommand } from './doctor-command.ts';
 import { runEvents } from './events-command.ts';
+import { runReplay } from './replay-command.ts';
 import { runInit } from './init-command.ts';
 import { runInstallService } from './install-service-command.ts';
 import { runStart } from './start-command.ts';
@@ -16,6 +17,7 @@ Usage: firstlight <command> [options]
 Commands:
   start     run the gateway: embedded MQTT broker, the log, the rules
   events    read the log (also while the gateway runs)
+  replay    try a rule on stored history in a dry run, and see how it differs from what ran
   init      create a setup for a new site: config, data directory, the shipped rules
   doctor    check this machine and setup, and say how to fix what is wrong
   backup    copy the log to a file, while the gateway runs
@@ -35,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runStart(rest);
       case 'events':
         return await runEvents(rest);
+      case 'replay':
+        return await runReplay(rest);
       case 'init':
         return await runInit(rest);
       case 'doctor':
