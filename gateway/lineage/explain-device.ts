@@ -50,7 +50,7 @@ export function explainDevice(reader: LineageReader, name: string, now: Date): D
   const obeys = kinds.includes('light') || kinds.includes('switch') || stateEvent !== undefined || command !== undefined;
   if (!obeys) {
     const room = out.device.room;
-    const report = room === undefined ? undefined : log.recentOfKey(room, REPORT_SCAN).find((e) => e.subject === name && e.raw !== undefined);
+    const report = room === undefined ? undefined : log.latestReportInKey(room, name, REPORT_SCAN);
     if (report) out.lastReport = explainEvent(reader, report, { now, effects: true });
   }
   out.sentence = sentence(out, now);

@@ -19,8 +19,11 @@ export interface LineageLog {
   firstOfDeviceAfter(device: string, type: DeviceIndexedType, after: number): LoggedEvent | undefined;
   /** The newest event of `type` in the stream of `room`. */
   latestOfRoom(room: string, type: RoomIndexedType): LoggedEvent | undefined;
-  /** The newest events of a stream, newest first, at most `limit` (a bounded scan). */
-  recentOfKey(key: string, limit: number): LoggedEvent[];
+  /**
+   * The newest message from `device` (an event carrying its raw payload) among the newest `scan`
+   * events of stream `key`: a bounded scan, for devices that have no per-device index.
+   */
+  latestReportInKey(key: string, device: string, scan: number): LoggedEvent | undefined;
   /** Whether any event has this stream key. */
   hasKey(key: string): boolean;
 }

@@ -40,7 +40,11 @@ export function createEventReader(db: Db): EventReader {
   const firstOfDeviceAfter = one('SELECT * FROM events WHERE subject = ? AND type = ? AND seq > ? ORDER BY seq LIMIT 1');
   const latestOfRoom = one('SELECT * FROM events WHERE partitionkey = ? AND type = ? ORDER BY seq DESC LIMIT 1');
   const effects = db.prepare('SELECT * FROM events WHERE causationid = ? ORDER BY seq LIMIT ?');
-  const recentOfKey = db.prepare('SELECT * FROM events WHERE partitionkey = ? ORDER BY seq DESC LIMIT ?');
+  // The inner scan reads the key index only; rows are fetched (and parsed) only for the device's own.
+  const latestReportInKey = one(
+    `SELECT * FROM events WHERE seq IN (SELECT seq FROM events WHERE partitionkey = ? ORDER BY seq DESC LIMIT ?)
+       AND subject = ? AND raw_topic IS NOT NULL ORDER BY seq DESC LIMIT 1`,
+  );
   const hasKey = db.prepare('SELECT 1 FROM events WHERE partitionkey = ? LIMIT 1').pluck();
   const head = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck();
   const keys = db.prepare(
@@ -67,7 +71,7 @@ export function createEventReader(db: Db): EventReader {
     latestOfDevice: (device: string, type: DeviceIndexedType) => latestOfDevice(device, type),
     firstOfDeviceAfter: (device: string, type: DeviceIndexedType, after: number) => firstOfDeviceAfter(device, type, after),
     latestOfRoom: (room: string, type: RoomIndexedType) => latestOfRoom(room, type),
-    recentOfKey: (key, limit) => (recentOfKey.all(key, limit) as EventRow[]).map(fromRow),
+    latestReportInKey: (key, device, scan) => latestReportInKey(key, scan, device),
     hasKey: (key) => hasKey.get(key) !== undefined,
     keys: (limit) => keys.all(limit) as string[],
     persistedDevices: () => (devices.all() as string[]).map((info) => JSON.parse(info) as DeviceInfo),
