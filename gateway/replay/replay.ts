@@ -66,6 +66,8 @@ export async function replayRule(o: ReplayOptions): Promise<ReplayResult> {
     maxPayloadBytes: Number.MAX_SAFE_INTEGER,
     maxCommandAgeMs: o.maxCommandAgeMs,
     timezone: o.timezone,
+    // Nothing waits on I/O in a dry run: commit at the end of the current step, not a loop turn later.
+    schedule: queueMicrotask,
   });
   const settle = (): Promise<void> => core.committer.settled();
   await core.start([o.rule]);
