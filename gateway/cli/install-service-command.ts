@@ -63,6 +63,10 @@ export async function runInstallService(argv: string[]): Promise<number> {
     return 0;
   }
   if (process.getuid?.() !== 0) throw new FirstlightError('FL_ERR_SERVICE_INSTALL', 'installing a service needs root', ['run it with sudo, or use --print and install the unit by hand']);
+  // sd_booted(3): checked before anything is changed, so a machine without systemd is left as it was.
+  if (!existsSync('/run/systemd/system')) {
+    throw new FirstlightError('FL_ERR_SERVICE_INSTALL', 'this machine does not run systemd', ['run firstlight start under your init system, or use --print to see the unit']);
+  }
 
   if (!userExists(user)) run('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', user]);
   // systemd chowns its StateDirectory itself; a data directory elsewhere is handed over here.
