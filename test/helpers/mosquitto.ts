@@ -27,8 +27,13 @@ export interface Mosquitto {
 }
 
 export interface MosquittoOptions {
-  /** Keep sessions and queued messages on disk, saved after every change. Default false. */
+  /** Keep sessions and queued messages on disk. Default false. */
   persistence?: boolean;
+  /**
+   * When the in-memory state is saved: after every change (sessions are durable at once; slow under
+   * a stream, each save writes everything) or once a second. Default 'change'.
+   */
+  autosave?: 'change' | 'second';
   /** Extra mosquitto.conf lines. */
   extra?: string[];
 }
@@ -67,7 +72,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
         `persistence ${options.persistence ? 'true' : 'false'}`,
         `persistence_location ${files.path}/`,
         'autosave_interval 1',
-        'autosave_on_changes true',
+        `autosave_on_changes ${options.autosave === 'second' ? 'false' : 'true'}`,
         'log_dest stderr',
         'log_type error',
         'log_type warning',
