@@ -34,33 +34,36 @@ export function createAgenda(clock: Clock): Agenda {
   let firing = false;
   let stopped = false;
 
+  // Sift up and down with a moving hole rather than swaps: this runs for every message simulated.
   function push(e: Entry): void {
+    let i = heap.length;
     heap.push(e);
-    let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const p = heap[parent]!;
+      if (!before(e, p)) break;
+      heap[i] = p;
       i = parent;
     }
+    heap[i] = e;
   }
 
   function pop(): Entry | undefined {
     const top = heap[0];
     const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
+    const n = heap.length;
+    if (n > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
+        const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
+        if (!before(heap[c]!, last)) break;
+        heap[i] = heap[c]!;
+        i = c;
       }
+      heap[i] = last;
     }
     return top;
   }

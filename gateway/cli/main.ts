@@ -24,6 +24,9 @@ Commands:
   install-service  install the systemd unit (sudo), or --print it
   why       explain an event, a device or a room from the log (firstlight why hall/ceiling)
   token     make a bearer token for the HTTP API (prints the token once, and its hash)
+  demo      the gateway and a simulated home in one process: see it work without devices
+  simulate  run a simulated building (or replay a recorded stretch) against an MQTT broker
+  export    write a stretch of the log as CloudEvents JSON lines, for replay
   help      show this help (firstlight <command> --help for a command's options)
   version   print the version
 `;
@@ -51,6 +54,13 @@ export async function main(argv: string[]): Promise<number> {
         return await runWhy(rest);
       case 'token':
         return await runToken(rest);
+      // The simulators load only when asked for, so that start stays lean.
+      case 'demo':
+        return await (await import('./demo-command.ts')).runDemo(rest);
+      case 'simulate':
+        return await (await import('./simulate-command.ts')).runSimulate(rest);
+      case 'export':
+        return await (await import('./export-command.ts')).runExport(rest);
       case 'version':
       case '--version':
       case '-v': {

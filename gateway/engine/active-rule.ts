@@ -40,6 +40,11 @@ export interface ActiveRule extends LoadedRule {
   position: number;
   /** Position as last committed. */
   committed: number;
+  /**
+   * Behind the log when it was (re)activated: live events pass it by until catch-up has brought it
+   * to the end of the log, so it sees every event in order instead of jumping to the newest.
+   */
+  lagging: boolean;
   stats: RuleStats;
   handlers: Record<string, ((event: LoggedEvent, ctx: RuleContext) => unknown) | undefined>;
   keyOf(event: LoggedEvent): string | undefined;
@@ -94,6 +99,7 @@ export function activeRule(
     source: `${at.sourceBase}/rules/${encodeURIComponent(def.name)}`,
     position: at.position,
     committed: at.position,
+    lagging: false,
     stats: at.stats ?? { runs: 0, failures: 0, unrecordedFailures: 0, ignored: 0, flagged: false, busyMs: 0, strikes: 0, disabled: false },
     handlers: (def.on ?? {}) as ActiveRule['handlers'],
     keyOf: keyFunction(def.per),

@@ -40,7 +40,10 @@ export interface RuleEngine {
   setRules(rules: LoadedRule[]): void;
   /** Runs inside the committer's transaction (it is the committer's processor). */
   process(fresh: LoggedEvent[]): void;
-  /** Processes what rules have not seen yet (after a restart), in bounded transactions. */
+  /**
+   * Processes what rules have not seen yet (after a restart, or a rule re-added while running), in
+   * bounded transactions. setRules starts it by itself when a rule is behind; this awaits it.
+   */
   catchUp(batchSize?: number): Promise<void>;
   stats(): Map<string, RuleStats & { version: string; position: number }>;
   /**
@@ -68,6 +71,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   let running: { rule: ActiveRule; eventId: string } | undefined;
   // (rule, event) pairs that ran past the time limit: skipped, with a recorded failure.
   const stuck = new Map<string, number>();
+  let catchingUp: Promise<void> | undefined;
 
   committer.beforeCommit(() => {
     for (const r of rules) if (r.position !== r.committed) store.setPosition(r.name, r.position, r.version);
@@ -81,9 +85,9 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     for (const r of rules) r.committed = r.position;
   });
 
-  function run(event: LoggedEvent): void {
+  function run(event: LoggedEvent, catchingUp = false): void {
     for (const rule of rules) {
-      if (rule.position >= event.seq) continue;
+      if (rule.position >= event.seq || (rule.lagging && !catchingUp)) continue;
       rule.position = event.seq;
       if (rule.stats.disabled) continue;
       if (event.type === 'timer.fired') {
@@ -307,26 +311,39 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       // A new rule starts at the end of the log; record that so a restart does not move it.
       for (const r of next) if (store.position(r.name) === undefined) store.setPosition(r.name, r.position, r.version);
       rules = next;
+      for (const r of rules) r.lagging = r.committed < head;
       if (changes.length > 0 || removed.length > 0) committer.submit({ write: () => activate(changes, removed, clock.now()) });
+      if (rules.some((r) => r.lagging)) void this.catchUp().catch((err: unknown) => log.error('catching up failed', { err: String(err) }));
     },
     process(fresh) {
       // `fresh` grows while rules append; walk it to its end.
       for (let i = 0; i < fresh.length; i++) run(fresh[i]!);
     },
-    async catchUp(batchSize = BACKLOG_BATCH) {
-      await committer.settled();
-      for (;;) {
-        if (rules.length === 0) return;
-        const from = Math.min(...rules.map((r) => r.committed));
-        if (from >= events.head()) return;
-        const backlog = events.after(from, batchSize);
-        if (backlog.length === 0) return;
-        committer.submit({ write: () => backlog.forEach(run) });
-        await committer.settled();
-        if (rules.every((r) => r.committed < backlog.at(-1)!.seq)) {
-          throw new Error('rules did not advance while catching up (the commit failed)');
+    catchUp(batchSize = BACKLOG_BATCH) {
+      catchingUp ??= (async () => {
+        try {
+          await committer.settled();
+          for (;;) {
+            const behind = rules.filter((r) => r.lagging);
+            if (behind.length === 0) return;
+            const from = Math.min(...behind.map((r) => r.committed));
+            // Checked and cleared synchronously: no transaction can slip in between.
+            if (from >= events.head()) {
+              for (const r of behind) r.lagging = false;
+              return;
+            }
+            const backlog = events.after(from, batchSize);
+            committer.submit({ write: () => backlog.forEach((e) => run(e, true)) });
+            await committer.settled();
+            if (behind.every((r) => r.committed < backlog.at(-1)!.seq)) {
+              throw new Error('rules did not advance while catching up (the commit failed)');
+            }
+          }
+        } finally {
+          catchingUp = undefined;
         }
-      }
+      })();
+      return catchingUp;
     },
     stats() {
       return new Map(rules.map((r) => [r.name, { ...r.stats, version: r.version, position: r.committed }]));

@@ -66,17 +66,19 @@ export function createOccupant(deps: { name: string; spec: OccupantSpec; world: 
     return out.sort((a, b) => a.time - b.time);
   }
 
+  // Made once: a closure per movement would be most of what a big building allocates.
+  let every = MOTION_EVERY.active;
+  function move(): void {
+    world.moved(name, at);
+    motion = agenda.after(moves.exponential(every), move);
+  }
+
   function settle(activity: Activity): void {
     motion?.();
     motion = undefined;
     if (at === OUTSIDE || activity === 'asleep') return;
-    const loop = (): void => {
-      motion = agenda.after(moves.exponential(MOTION_EVERY[activity]), () => {
-        world.moved(name, at);
-        loop();
-      });
-    };
-    loop();
+    every = MOTION_EVERY[activity];
+    motion = agenda.after(moves.exponential(every), move);
   }
 
   function goTo(target: string, activity: Activity, then?: () => void): void {

@@ -33,6 +33,10 @@ export function createMotionSensor(deps: DeviceDeps, radioOptions: RadioOptions,
     { type: 'sensor.illuminance', data: { device: info.name, lux: Math.max(0, Math.round(options.illuminance())) } },
   ];
   const radio = createRadio(deps, radioOptions, state);
+  const clear = (): void => {
+    occupied = false;
+    radio.report(state());
+  };
 
   return {
     info,
@@ -51,10 +55,7 @@ export function createMotionSensor(deps: DeviceDeps, radioOptions: RadioOptions,
       radio.report(state());
       // Zigbee2MQTT counts the timeout from the last occupancy report, not from the last motion.
       cancelClear?.();
-      cancelClear = agenda.after(timeout, () => {
-        occupied = false;
-        radio.report(state());
-      });
+      cancelClear = agenda.after(timeout, clear);
     },
     start: () => radio.start(),
     stop() {
