@@ -23,7 +23,10 @@ export type ErrorCode =
   | 'FL_ERR_HTTP_BAD_REQUEST'
   | 'FL_ERR_HTTP_METHOD'
   | 'FL_ERR_HTTP_HOST'
-  | 'FL_ERR_HTTP_INTERNAL';
+  | 'FL_ERR_HTTP_INTERNAL'
+  | 'FL_ERR_MQTT_AUTH_REQUIRED'
+  | 'FL_ERR_MQTT_TLS_FILE'
+  | 'FL_ERR_STORAGE_CORRUPT';
 
 export class FirstlightError extends Error {
   readonly code: ErrorCode;

@@ -10,6 +10,8 @@ import { createInboxAdapter } from './uplink/inbox-adapter.ts';
 import { inboxFilter } from './uplink/selection.ts';
 import { startUpstream, type Upstream } from './uplink/start-upstream.ts';
 import { assertHttpAccess } from './http/access.ts';
+import { assertMqttExposure, describeExposure } from './security/exposure.ts';
+import { createRefusalLog } from './security/refusal-log.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { loadRules } from './engine/rule-loader.ts';
 import { builtinRules } from './engine/builtin/index.ts';
@@ -49,6 +51,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   const log = sink(logger);
   // Before anything starts: the log must not be served beyond this machine without a token.
   assertHttpAccess(config.http);
+  // Nor the broker without passwords (external mode has no listener of its own).
+  if (!config.broker) assertMqttExposure(config.mqtt);
   const dbFile = join(config.data, DB_FILE);
   const db = openDatabase({ file: dbFile, synchronous: config.storage.synchronous });
   const adapters = await loadAdapters(config.devices);
@@ -58,6 +62,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   const rejectedLog = createRateLimitedLog(clock.now, 10_000, (code, suppressed) =>
     log.warn('input rejected', { code, ...(suppressed > 0 ? { alsoRejectedSinceLastReport: suppressed } : {}) }),
   );
+  const refusedLog = createRefusalLog(clock.now, log);
   // The broker is created after the core (rules must catch up before input is accepted), so
   // commands go through this indirection until it exists.
   let broker: Broker | undefined;
@@ -87,7 +92,16 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     // External mode subscribes to what the device adapters listen on; commands go out the same way.
     broker = config.broker
       ? startExternalBroker({ ...links, config: config.broker, topics: adapters.flatMap((a) => a.topics) })
-      : await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, accept: core.ingest.accept });
+      : await startEmbeddedBroker({
+          host: config.mqtt.host,
+          port: config.mqtt.port,
+          accept: core.ingest.accept,
+          users: config.mqtt.users,
+          tls: config.mqtt.tls && { ...config.mqtt.tls, host: config.mqtt.tls.host ?? config.mqtt.host },
+          limits: config.mqtt.limits,
+          clock,
+          onRefused: refusedLog,
+        });
     http = await startHttpServer({ ...config.http, core, dbFile, dataDir: config.data, clock, log, site: config.site }).catch(async (err: unknown) => {
       await broker!.close();
       throw err;
@@ -114,6 +128,12 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   });
   const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
 
+  if (broker.kind === 'embedded') {
+    // Say who can reach the broker, as Mosquitto 2 does at start.
+    const exposure = describeExposure(config.mqtt);
+    log.info(`MQTT: ${exposure.reach}`, { mqtt: broker.url, ...(config.mqtt.tls && { mqtts: `mqtts://${config.mqtt.tls.host ?? config.mqtt.host}:${(broker as EmbeddedBroker).tlsPort}` }), auth: exposure.auth });
+    for (const w of exposure.warnings) log.warn(w, {});
+  }
   log.info('firstlight started', {
     mqtt: broker.url,
     broker: broker.kind,

@@ -24,6 +24,7 @@ Commands:
   install-service  install the systemd unit (sudo), or --print it
   why       explain an event, a device or a room from the log (firstlight why hall/ceiling)
   token     make a bearer token for the HTTP API (prints the token once, and its hash)
+  passwd    hash a device's MQTT password for mqtt.users in the config
   demo      the gateway and a simulated home in one process: see it work without devices
   simulate  run a simulated building (or replay a recorded stretch) against an MQTT broker
   export    write a stretch of the log as CloudEvents JSON lines, for replay
@@ -54,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runWhy(rest);
       case 'token':
         return await runToken(rest);
+      case 'passwd':
+        return await (await import('./passwd-command.ts')).runPasswd(rest);
       // The simulators load only when asked for, so that start stays lean.
       case 'demo':
         return await (await import('./demo-command.ts')).runDemo(rest);

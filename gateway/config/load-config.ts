@@ -75,6 +75,8 @@ export function loadConfig(flags: ConfigOverrides, env: ConfigOverrides = {}, cw
   if (typeof raw.data === 'string' && !isAbsolute(raw.data)) raw.data = resolve(base, raw.data);
   const rules = raw.rules as Record<string, unknown> | undefined;
   if (rules && typeof rules === 'object' && typeof rules.dir === 'string' && !isAbsolute(rules.dir)) rules.dir = resolve(base, rules.dir);
+  const tls = (raw.mqtt as { tls?: Record<string, unknown> } | undefined)?.tls;
+  if (tls && typeof tls === 'object') for (const k of ['cert', 'key']) if (typeof tls[k] === 'string' && !isAbsolute(tls[k])) tls[k] = resolve(base, tls[k]);
 
   const problems: string[] = [];
   for (const [source, overrides] of [['environment', env], ['flag', flags]] as const) {

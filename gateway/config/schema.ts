@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { durationSchema } from '../sdk/duration.ts';
 import { brokerSchema, uplinkSchema } from './link-schema.ts';
 import { TOKEN_HASH_PATTERN } from '../http/token.ts';
+import { mqttLimitsSchema, mqttTlsSchema, mqttUsersSchema } from './mqtt-security-schema.ts';
 
 const port = z.number().int().min(0).max(65535);
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -34,6 +35,14 @@ export const configSchema = z.strictObject({
        * retained bridge/devices list of a large network runs to hundreds of KiB, hence 1 MiB.
        */
       maxPayloadBytes: z.number().int().positive().default(1024 * 1024),
+      /**
+       * Device users; with any, every client must log in and is held to its topics. Required when
+       * `host` (or `tls.host`) is not loopback.
+       */
+      users: mqttUsersSchema,
+      /** An mqtts listener (TLS 1.2 and up) beside the plain one. */
+      tls: mqttTlsSchema.optional(),
+      limits: mqttLimitsSchema,
     })
     .prefault({}),
   http: z

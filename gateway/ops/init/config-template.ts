@@ -25,11 +25,29 @@ site: ${v.site}
 
 mqtt:
   # The embedded broker. 127.0.0.1 lets only programs on this machine connect (Zigbee2MQTT on the
-  # same Pi); 0.0.0.0 lets devices on the network connect: keep that network trusted.
+  # same Pi); 0.0.0.0 lets devices on the network connect, and then needs users below.
   host: 127.0.0.1
   port: 1883
   # Larger messages are kept as input.rejected events instead of being decoded.
   maxPayloadBytes: 1048576
+  # Device users. With any, every client logs in and may publish only to <user>/# and
+  # cloudevents/<user>/#, and subscribe within <user>/# (publish: and subscribe: change that;
+  # admin: true may subscribe to anything). Make a hash with "firstlight passwd <user>", e.g.
+  #   zigbee2mqtt: { passwordHash: 'scrypt$...' }
+  users: {}
+  # An mqtts listener (TLS 1.2 and up) beside the plain one:
+  # tls: { port: 8883, cert: /etc/firstlight/cert.pem, key: /etc/firstlight/key.pem }
+  # Checked before any work is done for a client.
+  limits:
+    # A larger packet closes the connection before it is read.
+    maxPacketBytes: 2000000
+    maxTopicLevels: 16
+    maxTopicLength: 1024
+    # A connection that has not sent CONNECT by then is closed.
+    connectTimeout: 10s
+    maxConnections: 500
+    # Messages kept for an offline device with a persistent session; newer ones are dropped.
+    offlineQueue: 1000
 
 http:
   # The API and the dashboard. Beyond loopback they need a token (firstlight token).
