@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { register, tsImport, type NamespacedUnregister } from 'tsx/esm/api';
 import { FirstlightError } from '../errors.ts';
 import type { RuleDefinition } from '../sdk/rule.ts';
 import type { LoadedRule } from './rule-engine.ts';
@@ -35,17 +35,28 @@ export function listRuleFiles(dir: string): string[] {
 }
 
 const modules = new Map<string, Promise<unknown>>();
+let shared: NamespacedUnregister | undefined;
 
 /**
  * Imports a TypeScript module once per URL. The version in a rule's URL makes an edited file load
  * afresh, while an unchanged one (another test, a reload of other files) comes from this cache.
+ *
+ * `fresh`: in a tsx namespace of its own, so everything it imports loads afresh too (a reloaded rule
+ * sees its edited helper files). Otherwise in one namespace shared by the start-up loads: each
+ * namespace holds its own copy of every module, zod and the SDK included, and one per rule and
+ * adapter cost ~20 MB of heap with the five shipped rules (bench:footprint, docs/raspberry-pi.md).
  */
-export function importTs(url: string): Promise<unknown> {
-  let mod = modules.get(url);
+export function importTs(url: string, fresh = false): Promise<unknown> {
+  const key = `${fresh ? 'fresh' : 'shared'} ${url}`;
+  let mod = modules.get(key);
   if (!mod) {
-    mod = tsImport(url, import.meta.url);
-    modules.set(url, mod);
-    mod.catch(() => modules.delete(url));
+    if (fresh) mod = tsImport(url, import.meta.url);
+    else {
+      shared ??= register({ namespace: 'firstlight' });
+      mod = shared.import(url, import.meta.url);
+    }
+    modules.set(key, mod);
+    mod.catch(() => modules.delete(key));
   }
   return mod;
 }
@@ -55,10 +66,11 @@ export function ruleVersion(source: string | Buffer): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 12);
 }
 
-export async function loadRuleFile(file: string, options: Record<string, unknown>): Promise<LoadedRule & { file: string }> {
+/** `fresh` (the default, for reloads): see importTs; loadRules loads the start-up set in the shared namespace. */
+export async function loadRuleFile(file: string, options: Record<string, unknown>, fresh = true): Promise<LoadedRule & { file: string }> {
   const source = readFileSync(file);
   const version = ruleVersion(source);
-  const mod = (await importTs(`${pathToFileURL(file).href}?v=${version}`)) as { default?: unknown };
+  const mod = (await importTs(`${pathToFileURL(file).href}?v=${version}`, fresh)) as { default?: unknown };
   const definition = mod.default as RuleDefinition | undefined;
   if (!definition || typeof definition !== 'object' || typeof definition.name !== 'string' || (typeof definition.on !== 'object' && definition.triggers === undefined)) {
     throw new Error('does not default-export defineRule({ name, on: { ... } }) (or with triggers: [...])');
@@ -83,7 +95,7 @@ export async function loadRules(dir: string, options: Record<string, unknown>): 
   const names = new Map<string, string>();
   for (const file of listRuleFiles(dir)) {
     try {
-      const rule = await loadRuleFile(file, options);
+      const rule = await loadRuleFile(file, options, false);
       const other = names.get(rule.definition.name);
       if (other) throw new Error(`rule name "${rule.definition.name}" is already used by ${other}`);
       names.set(rule.definition.name, file);
