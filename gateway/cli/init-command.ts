@@ -15,6 +15,9 @@ Options:
       --site <id>       the site's id, part of every event's source (default home)
       --data <dir>      put the log here instead of <dir>/data (e.g. /var/lib/firstlight)
       --http-token      make a token for the HTTP API: printed once, only its hash is stored
+      --device <user>   make an MQTT login for a device, e.g. zigbee2mqtt (repeatable): a random
+                        password, printed once, only its hash is stored; with any, every client
+                        must log in, and may publish to <user>/# and cloudevents/<user>/#
   -h, --help
 
 Then: firstlight doctor -c <dir>/firstlight.yaml, and firstlight start -c <dir>/firstlight.yaml
@@ -23,7 +26,7 @@ Then: firstlight doctor -c <dir>/firstlight.yaml, and firstlight start -c <dir>/
 export async function runInit(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { site: { type: 'string' }, data: { type: 'string' }, 'http-token': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { site: { type: 'string' }, data: { type: 'string' }, 'http-token': { type: 'boolean' }, device: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -34,7 +37,11 @@ export async function runInit(argv: string[]): Promise<number> {
   if (values.site !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(values.site)) {
     throw new FirstlightError('FL_ERR_USAGE', `--site "${values.site}" is not a site id`, ['use lower-case letters, digits, ".", "_" and "-"']);
   }
-  const r = await initSetup({ dir: positionals[0] ?? '.', site: values.site, data: values.data, httpToken: values['http-token'] });
+  for (const user of values.device ?? []) {
+    // The user name is also a topic level (%u) and a client id.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(user)) throw new FirstlightError('FL_ERR_USAGE', `--device "${user}" is not a user name`, ['use letters, digits, ".", "_" and "-" (e.g. zigbee2mqtt)']);
+  }
+  const r = await initSetup({ dir: positionals[0] ?? '.', site: values.site, data: values.data, httpToken: values['http-token'], devices: values.device });
   const out = [
     `created ${r.configFile}`,
     `created ${r.dataDir}/ (the event log)`,
@@ -43,10 +50,14 @@ export async function runInit(argv: string[]): Promise<number> {
   if (r.httpToken) {
     out.push('', 'HTTP API token (shown only now; the config holds its hash):', `  ${r.httpToken}`, 'send it as "Authorization: Bearer <token>"; lost it? run "firstlight token" for a new hash');
   }
+  const devices = Object.entries(r.devicePasswords);
+  if (devices.length > 0) {
+    out.push('', 'MQTT logins (shown only now; the config holds their hashes):', ...devices.map(([user, password]) => `  ${user}  ${password}`));
+    out.push('every client must now log in; e.g. in Zigbee2MQTT\'s configuration.yaml: mqtt: { user: zigbee2mqtt, password: <above> }');
+  }
   out.push(
     '',
-    // Device credentials belong to MQTT authentication, which comes with the security work (issue 6).
-    'MQTT listens on 127.0.0.1 only; see docs/raspberry-pi.md before opening it to the network.',
+    devices.length > 0 ? 'MQTT listens on 127.0.0.1; set mqtt.host to 0.0.0.0 to let devices on the network log in.' : 'MQTT listens on 127.0.0.1 only; see docs/raspberry-pi.md before opening it to the network.',
     '',
     'next:',
     `  firstlight doctor -c ${r.configFile}`,

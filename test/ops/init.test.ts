@@ -8,7 +8,7 @@ import { configSchema } from '../../gateway/config/schema.ts';
 import { parseTokenHash, verifyToken } from '../../gateway/http/token.ts';
 import { configTemplate } from '../../gateway/ops/init/config-template.ts';
 import { runCli, startGatewayProcess, tempDir } from '../helpers/gateway-process.ts';
-import { connect } from '../helpers/mqtt.ts';
+import { connectAsync } from 'mqtt';
 
 const dirs: { remove(): void }[] = [];
 const site = (): string => {
@@ -25,9 +25,9 @@ function keyPaths(value: unknown, prefix = ''): string[] {
 }
 
 describe('firstlight init', () => {
-  it('creates a setup on an empty directory that start accepts, with the shipped rules running', async () => {
+  it('creates a setup on an empty directory that start accepts, with the shipped rules running and a device login', async () => {
     const dir = site();
-    const init = await runCli(['init', dir, '--site', 'test-site']);
+    const init = await runCli(['init', dir, '--site', 'test-site', '--device', 'zigbee2mqtt']);
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
     expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
@@ -40,9 +40,13 @@ describe('firstlight init', () => {
       expect((started.rules as string[]).length).toBe(Number(shipped));
       expect(gateway.logs.filter((l) => (l.level as number) >= 50)).toEqual([]);
       expect(started.data).toBe(join(dir, 'data', 'firstlight.db'));
-      // And it serves: a QoS 1 publish is acknowledged (so committed to the new log).
-      const client = await connect(gateway.url);
-      await client.publishAsync('cloudevents/init', JSON.stringify({ specversion: '1.0', id: 'init-1', source: '/tests', type: 'test.ping' }), { qos: 1 });
+      // It serves the device init made a login for (the password was printed once), and only it.
+      const password = /^\s+zigbee2mqtt\s+(\S+)$/m.exec(init.stdout)?.[1];
+      expect(readFileSync(join(dir, 'firstlight.yaml'), 'utf8')).not.toContain(password);
+      await expect(connectAsync(gateway.url, { reconnectPeriod: 0, clientId: 'anonymous' })).rejects.toThrow();
+      const client = await connectAsync(gateway.url, { reconnectPeriod: 0, clientId: 'zigbee2mqtt', username: 'zigbee2mqtt', password });
+      // A QoS 1 publish is acknowledged only once committed to the new log.
+      await client.publishAsync('cloudevents/zigbee2mqtt/init', JSON.stringify({ specversion: '1.0', id: 'init-1', source: '/tests', type: 'test.ping' }), { qos: 1 });
       await client.endAsync();
     } finally {
       expect(await gateway.stop()).toBe(0);

@@ -8,7 +8,16 @@ export interface TemplateValues {
   rules: string;
   /** scrypt hash of the HTTP token, when one was made. */
   httpTokenHash?: string | undefined;
+  /** Device users made by init: name -> scrypt hash of the password it printed. */
+  mqttUsers?: Record<string, string> | undefined;
   createdAt: string;
+}
+
+/** `users: {}`, or one line per device user made by init (its password was printed once). */
+function usersBlock(users: Record<string, string> | undefined): string {
+  const names = Object.keys(users ?? {});
+  if (names.length === 0) return '  users: {}';
+  return ['  users:', ...names.map((n) => `    ${n}: { passwordHash: '${users![n]}' }`)].join('\n');
 }
 
 export function configTemplate(v: TemplateValues): string {
@@ -34,7 +43,7 @@ mqtt:
   # cloudevents/<user>/#, and subscribe within <user>/# (publish: and subscribe: change that;
   # admin: true may subscribe to anything). Make a hash with "firstlight passwd <user>", e.g.
   #   zigbee2mqtt: { passwordHash: 'scrypt$...' }
-  users: {}
+${usersBlock(v.mqttUsers)}
   # An mqtts listener (TLS 1.2 and up) beside the plain one:
   # tls: { port: 8883, cert: /etc/firstlight/cert.pem, key: /etc/firstlight/key.pem }
   # Checked before any work is done for a client.

@@ -1,11 +1,13 @@
 // Creates a working setup for a new site: a commented config, a data directory, the shipped rules,
 // and (when asked) an HTTP token, printed once and stored only as its hash.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FirstlightError } from '../../errors.ts';
 import { DEFAULT_CONFIG_FILE } from '../../config/load-config.ts';
 import { createToken } from '../../http/token.ts';
+import { hashPassword } from '../../security/passwords.ts';
 import { configTemplate } from './config-template.ts';
 
 /** The installed firstlight package (the repository, or where npm put the packed tarball). */
@@ -17,6 +19,8 @@ export interface InitOptions {
   /** Data directory; default <dir>/data. */
   data?: string | undefined;
   httpToken?: boolean | undefined;
+  /** MQTT users to make for devices (e.g. zigbee2mqtt): each gets a random password, printed once. */
+  devices?: string[] | undefined;
   now?: Date;
 }
 
@@ -27,6 +31,8 @@ export interface InitResult {
   rules: string[];
   /** The HTTP token, to show once; only its hash was written. */
   httpToken?: string | undefined;
+  /** Each device user's password, to show once; only the hashes were written. */
+  devicePasswords: Record<string, string>;
 }
 
 /** What already exists that init would overwrite. */
@@ -52,6 +58,12 @@ export async function initSetup(options: InitOptions): Promise<InitResult> {
     ]);
   }
   const token = options.httpToken ? await createToken() : undefined;
+  const devicePasswords: Record<string, string> = {};
+  const mqttUsers: Record<string, string> = {};
+  for (const name of options.devices ?? []) {
+    devicePasswords[name] = randomBytes(18).toString('base64url');
+    mqttUsers[name] = await hashPassword(devicePasswords[name]);
+  }
 
   mkdirSync(dir, { recursive: true });
   // The log holds who was where and when: readable by the gateway's user only.
@@ -76,11 +88,12 @@ export async function initSetup(options: InitOptions): Promise<InitResult> {
     data: asWritten(dataDir),
     rules: './rules',
     httpTokenHash: token?.tokenHash,
+    mqttUsers,
     createdAt: (options.now ?? new Date()).toISOString().slice(0, 10),
   });
-  // 0600 when it holds a token hash: a hash is not the token, but there is no reason to show it.
-  writeFileSync(configFile, text, { mode: token ? 0o600 : 0o644, flag: 'wx' });
-  return { configFile, dataDir, rulesDir, rules: rules.filter((f) => !f.includes('.test.')), httpToken: token?.token };
+  // 0600 when it holds hashes: a hash is not the token, but there is no reason to show it.
+  writeFileSync(configFile, text, { mode: token || options.devices?.length ? 0o600 : 0o644, flag: 'wx' });
+  return { configFile, dataDir, rulesDir, rules: rules.filter((f) => !f.includes('.test.')), httpToken: token?.token, devicePasswords };
 }
 
 /**
