@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { argv } from 'node:process';
 import mqtt from 'mqtt';
 import type { Clock } from 'firstlight';
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   const building = replicateBuilding(office, COPIES);
   const rooms = Object.values(building.floors).reduce((n, f) => n + Object.keys(f.rooms).length, 0);
   console.log(`bench:sim  ${COPIES} office floors: ${rooms} rooms, ${Object.keys(building.occupants).length} occupants, ${HOURS} simulated hours, one core`);
+  // Other work on the machine slows the wall-clock rate; the rate per CPU-second is what one core can do.
+  console.log(`  load average ${loadavg()[0]!.toFixed(1)} on this machine while it ran`);
 
   const alone = createRecordingTransport(false);
   const a = await run(building, adapter, alone);

@@ -39,7 +39,8 @@ export function parseBuilding(raw: unknown, where = 'building'): Building {
   return parsed.data;
 }
 
-function checkReferences(b: Building): string[] {
+/** Problems with what the rooms, doors and schedules of a validated building refer to (none: []). */
+export function checkReferences(b: Building): string[] {
   const problems: string[] = [];
   const rooms = new Map<string, string>();
   for (const [floor, { rooms: inFloor }] of Object.entries(b.floors)) {

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import zigbee2mqtt from '../../devices/zigbee2mqtt.ts';
 import { SimulatedClock } from '../../gateway/clock.ts';
 import { createAgenda } from '../../simulators/agenda.ts';
-import { BuildingError, loadBuilding, parseBuilding } from '../../simulators/building/load-building.ts';
+import { BuildingError, checkReferences, loadBuilding, parseBuilding } from '../../simulators/building/load-building.ts';
 import { createFloorPlan } from '../../simulators/building/floor-plan.ts';
+import { replicateBuilding } from '../../simulators/building/replicate.ts';
 import { createLocalTime } from '../../simulators/building/local-time.ts';
 import { createOccupant } from '../../simulators/building/occupant.ts';
 import { createSimulatedBuilding } from '../../simulators/building/simulated-building.ts';
@@ -37,6 +38,16 @@ describe('building files', () => {
     expect(createFloorPlan(home).rooms).toHaveLength(6);
     expect(createFloorPlan(office).rooms).toHaveLength(40);
     expect(Object.keys(office.occupants).length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('grows to any size by copying a building, with every copy as valid as the original', async () => {
+    const home = await shipped('home.yaml');
+    const big = replicateBuilding(home, 3);
+    expect(checkReferences(big)).toEqual([]);
+    expect(createFloorPlan(big).rooms).toHaveLength(18);
+    expect(Object.keys(big.occupants)).toEqual(['alice-c1', 'bob-c1', 'alice-c2', 'bob-c2', 'alice-c3', 'bob-c3']);
+    expect(big.floors['ground-c2']!.rooms['hall-c2']!.connects).toContain('outside');
+    expect(big.occupants['bob-c3']!.schedule.map((e) => e.go)).toContain('kitchen-c3');
   });
 
   it('names every problem with its path: bad values, unknown rooms, doors between rooms that do not connect', () => {
