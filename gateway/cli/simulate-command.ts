@@ -30,7 +30,8 @@ they receive. Or replays a stretch of a log written by "firstlight export".
 Options:
   -b, --building <file>  building file, YAML or TypeScript (e.g. simulators/buildings/home.yaml)
   -r, --replay <file>    a recorded stretch (firstlight export) to publish on its recorded schedule
-      --broker <url>     MQTT broker (default mqtt://127.0.0.1:1883)
+      --broker <url>     MQTT broker (default mqtt://127.0.0.1:1883; mqtt://user:password@host:port
+                         for a broker that wants a login, mqtts:// for TLS)
       --speed <n>        simulated time runs n times faster (default 1; 1440 is a day in a minute)
       --seed <n>         the same seed gives the same day (default 1)
       --start <time>     simulated start: "07:00" (today, building time), RFC 3339, or now (default)
