@@ -8,8 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { argv } from 'node:process';
 import mqtt from 'mqtt';
-import type { Clock } from 'firstlight';
-import zigbee2mqtt from '../devices/zigbee2mqtt.ts';
+import type { Clock, DeviceAdapter, DeviceDefinition } from 'firstlight';
 import { loadBuilding } from './building/load-building.ts';
 import { replicateBuilding } from './building/replicate.ts';
 import { createSimulatedBuilding } from './building/simulated-building.ts';
@@ -38,6 +37,9 @@ if (argv[2] === 'sink') {
 }
 
 async function main(): Promise<void> {
+  // The bench is a composition root: like the runtime, it loads the adapter from its file in devices/
+  // rather than importing it, and passes it in.
+  const { default: zigbee2mqtt } = (await import(new URL('../devices/zigbee2mqtt.ts', import.meta.url).href)) as { default: DeviceDefinition };
   const adapter = zigbee2mqtt.create(zigbee2mqtt.options.parse({}));
   const office = await loadBuilding(new URL('./buildings/office-floor.ts', import.meta.url).pathname);
   const building = replicateBuilding(office, COPIES);
@@ -100,7 +102,7 @@ function steppingClock(start: number): Clock & { runUntil(t: number): void } {
   };
 }
 
-async function run(building: ReturnType<typeof replicateBuilding>, adapter: ReturnType<typeof zigbee2mqtt.create>, transport: SimTransport, between?: () => Promise<void>) {
+async function run(building: ReturnType<typeof replicateBuilding>, adapter: DeviceAdapter, transport: SimTransport, between?: () => Promise<void>) {
   const clock = steppingClock(MONDAY);
   const sim = createSimulatedBuilding({ building, adapter, clock, transport, seed: 1 });
   const cpu = process.cpuUsage();
