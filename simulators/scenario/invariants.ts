@@ -36,16 +36,16 @@ export function lightsOnWithoutOccupants(truth: Truth, options: { allowanceMs: n
 }
 
 /**
- * Moments a motion sensor reported someone but a light in that room was still off `withinMs` later
- * (lost commands are excused: they are the device's failure, not the rule's).
+ * Moments a motion sensor reported someone but a light in that room was still off `withinMs` later.
+ * Lost commands are excused unless `excuseLost` is false (when the gateway is expected to retry them).
  */
-export function motionLeftDark(truth: Truth, options: { withinMs: number; until: number }): LightViolation[] {
+export function motionLeftDark(truth: Truth, options: { withinMs: number; until: number; excuseLost?: boolean }): LightViolation[] {
   const out: LightViolation[] = [];
   for (const [device, { room, changes }] of truth.lights) {
     for (const seen of truth.motion.get(room) ?? []) {
       const check = seen + options.withinMs;
       if (check > options.until || truth.valueAt(changes, check, false)) continue;
-      const excused = truth.lost.some((l) => l.device === device && l.at >= seen - options.withinMs && l.at <= check);
+      const excused = options.excuseLost !== false && truth.lost.some((l) => l.device === device && l.at >= seen - options.withinMs && l.at <= check);
       if (!excused) out.push({ device, room, at: new Date(seen).toISOString(), forMs: options.withinMs });
     }
   }
