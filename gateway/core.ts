@@ -2,6 +2,7 @@
 // one database; the gateway adds the broker and the process around it, the test kit a fake outbox.
 import type { Clock } from './clock.ts';
 import { createActuator, type Actuator, type Publish } from './actuation/actuator.ts';
+import type { LoggedEvent } from './events/event.ts';
 import { createRuleEngine, type LoadedRule, type RuleEngine } from './engine/rule-engine.ts';
 import { timeLimited } from './engine/time-limit.ts';
 import { createRuleStore, type RuleStore } from './engine/rule-store.ts';
@@ -12,6 +13,8 @@ import { createCommitter, type Committer } from './log/committer.ts';
 import type { Db } from './log/database.ts';
 import { createEventStore, type EventStore } from './log/event-store.ts';
 import type { LogSink } from './logger.ts';
+import { createStorageStatus, type StorageStatus } from './log/storage-status.ts';
+import { faultPoint, faultsArmed } from './fault-points.ts';
 import { createDeviceRegistry, type DeviceRegistry } from './registry/device-registry.ts';
 import type { DeviceAdapter, InboundMessage } from './sdk/device.ts';
 
@@ -38,6 +41,8 @@ export interface CoreDeps {
 
 export interface Core {
   db: Db;
+  /** Whether the log takes writes, and why not (a full disk). */
+  storage: StorageStatus;
   events: EventStore;
   committer: Committer;
   registry: DeviceRegistry;
@@ -57,7 +62,10 @@ export interface Core {
 
 export function createCore(deps: CoreDeps): Core {
   const { db, clock, adapters, sourceBase, log } = deps;
-  const onError = (err: unknown, what: string): void => log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
+  const storage = createStorageStatus({ log, now: clock.now });
+  // A failed commit is a storage problem (a full disk): said once, not once per commit.
+  const onError = (err: unknown, what: string): void =>
+    what === 'commit' ? storage.failed(err) : log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
   const events = createEventStore(db);
   const limitMs = deps.ruleTimeLimitMs ?? 2000;
   let engine: RuleEngine | undefined;
@@ -74,7 +82,8 @@ export function createCore(deps: CoreDeps): Core {
   const registry = createDeviceRegistry({ db, configured: adapters.flatMap((a) => a.configuredDevices()) });
   const ruleStore = createRuleStore(db);
   engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log, timezone: deps.timezone });
-  committer.setProcessor(engine.process);
+  committer.setProcessor(faultsArmed ? withFaultPoints(engine.process) : engine.process);
+  committer.onCommitted(storage.committed);
   const ingest = createIngest({
     adapters,
     registry,
@@ -90,7 +99,7 @@ export function createCore(deps: CoreDeps): Core {
     store: ruleStore,
     registry,
     adapters,
-    publish: deps.publish,
+    publish: faultsArmed ? publishWithFaultPoints(deps.publish) : deps.publish,
     clock,
     sourceBase,
     maxCommandAgeMs: deps.maxCommandAgeMs,
@@ -100,6 +109,7 @@ export function createCore(deps: CoreDeps): Core {
 
   return {
     db,
+    storage,
     events,
     committer,
     registry,
@@ -121,5 +131,25 @@ export function createCore(deps: CoreDeps): Core {
       committer.submit({ write() {} });
       committer.flushNow();
     },
+  };
+}
+
+/** Test-only crash points around the rules (FIRSTLIGHT_TEST_FAULT); installed only when armed. */
+function withFaultPoints(process: (fresh: LoggedEvent[]) => void): (fresh: LoggedEvent[]) => void {
+  return (fresh) => {
+    const input = fresh.length;
+    process(fresh);
+    if (input > 0) faultPoint('ingest.beforeCommit');
+    if (fresh.length > input) faultPoint('rule.beforeCommit');
+  };
+}
+
+function publishWithFaultPoints(publish: Publish): Publish {
+  return (message, done) => {
+    faultPoint('command.beforePublish');
+    publish(message, (err) => {
+      if (!err) faultPoint('command.afterPublish');
+      done(err);
+    });
   };
 }

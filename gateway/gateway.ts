@@ -19,7 +19,11 @@ import { createRuleTypeChecker, typescriptAvailable } from './engine/rule-type-c
 import { startRuleWatcher, type RuleWatcher } from './engine/rule-watcher.ts';
 import { loadAdapters } from './ingest/load-adapters.ts';
 import { startCheckpointer, truncateWal } from './log/checkpointer.ts';
-import { openDatabase } from './log/database.ts';
+import { openLogWithRecovery } from './log/recovery.ts';
+import { createPruner } from './log/retention.ts';
+import { startRetentionJob } from './log/retention-job.ts';
+import { newEventId } from './events/ids.ts';
+import { UPLINK_CONSUMER } from './uplink/start-upstream.ts';
 import { createRateLimitedLog, sink, type Logger } from './logger.ts';
 import type { OutboundMessage } from './sdk/device.ts';
 
@@ -54,7 +58,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   // Nor the broker without passwords (external mode has no listener of its own).
   if (!config.broker) assertMqttExposure(config.mqtt);
   const dbFile = join(config.data, DB_FILE);
-  const db = openDatabase({ file: dbFile, synchronous: config.storage.synchronous });
+  // A corrupt file is moved aside and a fresh log started, recording why: never a crash loop.
+  const { db } = openLogWithRecovery({ file: dbFile, synchronous: config.storage.synchronous, clock, sourceBase: `/sites/${config.site}`, log });
   const adapters = await loadAdapters(config.devices);
   const { rules, errors } = await loadRules(config.rules.dir, config.rules.options);
   for (const e of errors) log.error('rule not loaded', { file: e.file, error: e.error });
@@ -127,6 +132,30 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     typeChecker: typescriptAvailable() ? createRuleTypeChecker({ clock }) : undefined,
   });
   const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
+  const retentionConfig = config.storage.retention;
+  const retention = retentionConfig.enabled
+    ? startRetentionJob({
+        // Nothing a live consumer has not processed yet: the rules, the actuator, the uplink.
+        pruner: createPruner(db, retentionConfig, () =>
+          Math.min(
+            ...[...core.engine.stats().values()].map((s) => s.position),
+            core.ruleStore.position('actuator') ?? Infinity,
+            upstream ? (core.ruleStore.position(UPLINK_CONSUMER) ?? 0) : Infinity,
+          ),
+        ),
+        clock,
+        monotonic: () => performance.now(),
+        intervalMs: retentionConfig.interval,
+        maxDeleteFraction: retentionConfig.maxDeleteFraction,
+        log,
+        refused: (data) =>
+          core.committer.submit({
+            write: () =>
+              void core.committer.append({ id: newEventId(clock.now()), source: `/sites/${config.site}/storage`, type: 'storage.prune-refused', time: new Date(clock.now()).toISOString(), data }),
+          }),
+      })
+    : undefined;
+
 
   if (broker.kind === 'embedded') {
     // Say who can reach the broker, as Mosquitto 2 does at start.
@@ -159,6 +188,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
         await http.close();
         core.scheduler.stop();
         checkpointer.stop();
+        retention?.stop();
         // Stops forwarding and taking inbox messages; the uplink's cursor commits with the flushes below.
         await upstream?.close();
         broker!.stopListening();

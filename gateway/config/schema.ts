@@ -4,6 +4,7 @@ import { durationSchema } from '../sdk/duration.ts';
 import { brokerSchema, uplinkSchema } from './link-schema.ts';
 import { TOKEN_HASH_PATTERN } from '../http/token.ts';
 import { mqttLimitsSchema, mqttTlsSchema, mqttUsersSchema } from './mqtt-security-schema.ts';
+import { retentionSchema } from './retention-schema.ts';
 
 const port = z.number().int().min(0).max(65535);
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -73,6 +74,8 @@ export const configSchema = z.strictObject({
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
       /** How often the WAL is checkpointed into the database file (off the commit path). */
       checkpointInterval: durationSchema.prefault('1s'),
+      /** Pruning of old events by age and size, per event type. */
+      retention: retentionSchema,
       /**
        * Lower SD-card wear: QoS 0 messages may wait this long to be committed together (0: at once).
        * Never applies to QoS 1/2, whose acknowledgement waits for the commit. A reaction to a QoS 0

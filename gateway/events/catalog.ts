@@ -101,6 +101,13 @@ export const eventCatalog = {
     until: z.string(),
     reason: z.enum(['session-lost']),
   }),
+  /**
+   * The log's file was corrupt at start: it was moved aside (kept for a person to look at) and this
+   * fresh log started. Events in the old file are not in this one.
+   */
+  'storage.corrupt': z.object({ file: z.string(), movedTo: z.string(), reason: z.string() }),
+  /** A retention run was refused (a wall-clock jump, or it would have deleted too much at once). */
+  'storage.prune-refused': z.object({ reason: z.string(), wouldDelete: z.number().int().nonnegative(), events: z.number().int().nonnegative() }),
   /** An input was rejected: it is kept here with the reason instead of being lost. */
   'input.rejected': z.object({
     topic: z.string(),

@@ -3,6 +3,7 @@
 import type { Db } from './database.ts';
 import type { EventStore } from './event-store.ts';
 import type { LoggedEvent, NewEvent } from '../events/event.ts';
+import { faultPoint } from '../fault-points.ts';
 
 /** A piece of work for the next transaction. */
 export interface Unit {
@@ -29,6 +30,8 @@ export interface CommitStats {
   failures: number;
   /** Duration of the last transaction, in ms. */
   lastCommitMs: number;
+  /** Why the newest commit failed ("SQLITE_FULL: database or disk is full"); cleared by a success. */
+  lastError?: string | undefined;
 }
 
 export interface Committer {
@@ -147,12 +150,15 @@ export function createCommitter(deps: CommitterDeps): Committer {
     stats.lastCommitMs = performance.now() - started;
     if (error) {
       stats.failures++;
+      stats.lastError = `${(error as { code?: unknown }).code ?? 'error'}: ${error.message}`;
       store.resetHead();
       for (const fn of rollback) guard(fn, 'rollback hook');
       onError(error, 'commit');
     } else {
       stats.commits++;
       stats.events += events.length;
+      stats.lastError = undefined;
+      faultPoint('commit.afterCommit');
     }
     // Store first, then fan out: acknowledgements and commands leave only after the commit.
     for (const unit of units) if (unit.done) guard(() => unit.done!(error), 'unit completion');

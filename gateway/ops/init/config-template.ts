@@ -92,6 +92,17 @@ storage:
   # to a QoS 0 message waits as long, and a crash or power cut loses up to this much QoS 0 input.
   # See docs/raspberry-pi.md ("Writes and SD cards") for what it saves.
   qos0CommitInterval: 0s
+  # Old events are pruned, by age and size, per event type (an exact type, or a prefix "sensor.*").
+  # Never pruned: what a rule has not processed yet, causes of kept events, events with pending timers.
+  retention:
+    enabled: true
+    maxAge: 30d
+    maxBytes: 1GiB
+    types:
+      input.rejected: { maxAge: 7d }
+    interval: 1h
+    # A run that would delete more than this share of the log at once is refused (a wrong clock?).
+    maxDeleteFraction: 0.1
 
 commands:
   # A command not sent within this time (the gateway was down) is expired instead of sent late.
