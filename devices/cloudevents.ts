@@ -1,5 +1,5 @@
 // The native CloudEvents adapter: producers that publish CloudEvents 1.0 themselves, in structured mode.
-import { defineDevice, z, type DecodeResult, type DeviceAdapter, type ForeignEvent } from 'firstlight';
+import { defineDevice, MAX_JSON_DEPTH, nestedDeeperThan, z, type DecodeResult, type DeviceAdapter, type ForeignEvent } from 'firstlight';
 
 const ADAPTER = 'cloudevents';
 
@@ -58,6 +58,7 @@ const liftedExtensions = ['partitionkey', 'causationid', 'correlationid'] as con
 
 const rejected = (code: string, reason: string): DecodeResult => ({ kind: 'rejected', code, reason });
 
+
 export function decodeCloudEvent(payload: Buffer | string): DecodeResult {
   let json: unknown;
   try {
@@ -69,6 +70,9 @@ export function decodeCloudEvent(payload: Buffer | string): DecodeResult {
     return rejected('not_cloudevent', 'a structured-mode CloudEvent must be a JSON object');
   }
   const body = json as Record<string, unknown>;
+  // Before anything walks it: storing a nesting bomb (JSON.stringify) would overflow the stack and
+  // fail the whole group commit it shares with other devices' messages.
+  if (nestedDeeperThan(body)) return rejected('too_deep', `nested deeper than ${MAX_JSON_DEPTH} levels`);
 
   const problems: string[] = [];
   const attrs = contextAttributes.safeParse(body);

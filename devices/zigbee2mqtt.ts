@@ -1,6 +1,8 @@
 // The Zigbee2MQTT device adapter: a pure codec between Zigbee2MQTT's MQTT topics and firstlight facts.
 import {
   defineDevice,
+  MAX_JSON_DEPTH,
+  nestedDeeperThan,
   z,
   type DecodeContext,
   type DecodeResult,
@@ -56,11 +58,15 @@ const rejected = (code: string, reason: string): DecodeResult => ({ kind: 'rejec
 const ignored = (reason: string): DecodeResult => ({ kind: 'ignored', reason });
 
 function parseJson(payload: Buffer | string): { ok: true; value: unknown } | { ok: false; error: string } {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(payload.toString()) };
+    value = JSON.parse(payload.toString());
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
+  // A nesting bomb is refused before a schema walks it recursively (and overflows the stack).
+  if (nestedDeeperThan(value)) return { ok: false, error: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+  return { ok: true, value };
 }
 
 /** The first few zod issues on one line: a broken list of hundreds of devices must not make a huge reason. */

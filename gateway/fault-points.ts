@@ -14,8 +14,6 @@ export const FAULT_POINTS = [
   'command.beforePublish',
   /** The broker took a command; the actuator's position is not persisted yet. */
   'command.afterPublish',
-  /** Between two batches of a retention prune. */
-  'retention.betweenBatches',
 ] as const;
 
 export type FaultPoint = (typeof FAULT_POINTS)[number];

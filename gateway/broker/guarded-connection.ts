@@ -36,6 +36,7 @@ export class GuardedConnection extends Duplex {
       }
       if (!this.push(chunk)) socket.pause();
     });
+    // The socket is not half-open (net's default), so it ends its side too and closes.
     socket.on('end', () => this.push(null));
     socket.on('error', (err) => this.destroy(err));
     socket.on('close', () => this.destroy());

@@ -13,11 +13,13 @@ export const eventCatalog = {
   'sensor.occupancy': z.object({ device: deviceName, occupied: z.boolean() }),
   /** A door or window contact reported open or closed. */
   'sensor.contact': z.object({ device: deviceName, open: z.boolean() }),
-  'sensor.temperature': z.object({ device: deviceName, celsius: z.number().finite() }),
-  'sensor.humidity': z.object({ device: deviceName, percent: z.number().finite() }),
-  'sensor.illuminance': z.object({ device: deviceName, lux: z.number().finite().nonnegative() }),
+  // Physical bounds, not comfort ones: a reading outside them is a broken sensor or forged input,
+  // kept as input.rejected (bad_value) instead of reaching a rule.
+  'sensor.temperature': z.object({ device: deviceName, celsius: z.number().finite().min(-273.15).max(1000) }),
+  'sensor.humidity': z.object({ device: deviceName, percent: z.number().finite().min(0).max(100) }),
+  'sensor.illuminance': z.object({ device: deviceName, lux: z.number().finite().nonnegative().max(1_000_000) }),
   /** Battery level, recorded when it changes. */
-  'device.battery': z.object({ device: deviceName, percent: z.number().finite() }),
+  'device.battery': z.object({ device: deviceName, percent: z.number().finite().min(0).max(100) }),
   /** The device (or its bridge) went online or offline. */
   'device.availability': z.object({ device: deviceName, online: z.boolean() }),
   /** A device became known, or what is known about it changed (room, kind, model). */

@@ -2,7 +2,6 @@
 // them, and refuses to run when the wall clock jumped or when a run would delete a large share of
 // the log at once: a Pi that booted with a wrong clock must not purge recent data (test 33).
 import type { Cancel, Clock } from '../clock.ts';
-import { faultPoint } from '../fault-points.ts';
 import type { LogSink } from '../logger.ts';
 import type { Pruner } from './retention.ts';
 
@@ -81,7 +80,6 @@ export function startRetentionJob(options: RetentionJobOptions): RetentionJob {
       for (const [t, k] of Object.entries(done)) byType[t] = (byType[t] ?? 0) + k;
       deleted += n;
       if (n === 0) break;
-      faultPoint('retention.betweenBatches');
       // Ingest and rules run between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -31,6 +31,7 @@ export type {
   OutboundMessage,
 } from './device.ts';
 export { milliseconds, seconds, minutes, hours, days, parseDuration, durationSchema } from './duration.ts';
+export { nestedDeeperThan, MAX_JSON_DEPTH } from './json-depth.ts';
 export type { Duration } from './duration.ts';
 export { eventCatalog, isKnownEventType } from '../events/catalog.ts';
 export type { EventData, KnownEventType } from '../events/catalog.ts';

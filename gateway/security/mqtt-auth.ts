@@ -73,10 +73,15 @@ export function createMqttAuth(options: MqttAuthOptions): MqttAuth {
         refused('connect refused', { address: address(client), reason: 'malformed UTF-8 or control characters in the client id, user name or will topic' });
         return callback(new Error('malformed string in CONNECT [MQTT-1.5.3-1]'), false);
       }
-      const will = packet.will?.topic;
-      if (will !== undefined && (will === '' || /[+#]/.test(will) || will.length > options.maxTopicLength)) {
+      // mqtt-packet lets these through; the spec makes each a protocol violation that closes the connection.
+      if (packet.password !== undefined && packet.username === undefined) {
+        return callback(new Error('a password without a user name [MQTT-3.1.2-22]'), false);
+      }
+      const will = packet.will;
+      if (will && (will.topic === '' || /[+#]/.test(will.topic) || will.topic.length > options.maxTopicLength)) {
         return callback(new Error('will topic must be a topic name without wildcards [MQTT-3.3.2-2]'), false);
       }
+      if (will && (will.qos as number) > 2) return callback(new Error('will QoS 3 [MQTT-3.1.2-14]'), false);
       const delay = enabled ? failures.delayFor(address(client)) : 0;
       if (delay === 0) return callback(null, true);
       // An address that keeps guessing waits before its CONNECT is even looked at.

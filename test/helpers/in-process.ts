@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { SimulatedClock, systemClock, type Clock } from '../../gateway/clock.ts';
 import { createCore, type Core } from '../../gateway/core.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
+import { startEmbeddedBroker, type BrokerLimits, type EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
 import { loadRules } from '../../gateway/engine/rule-loader.ts';
 import { loadAdapters } from '../../gateway/ingest/load-adapters.ts';
 import { openDatabase } from '../../gateway/log/database.ts';
@@ -23,6 +23,8 @@ export async function startInProcess(options: {
   clock?: Clock | SimulatedClock;
   schedule?: (flush: () => void) => void;
   maxPayloadBytes?: number;
+  /** mqtt.limits of the embedded broker. */
+  brokerLimits?: Partial<BrokerLimits>;
 } = {}): Promise<InProcessGateway> {
   const dir = tempDir();
   const db = openDatabase({ file: join(dir.path, 'firstlight.db') });
@@ -47,7 +49,7 @@ export async function startInProcess(options: {
   const rules = options.rulesDir ? await loadRules(options.rulesDir, {}) : { rules: [], errors: [] };
   if (rules.errors.length > 0) throw new Error(JSON.stringify(rules.errors));
   await core.start(rules.rules);
-  broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, accept: core.ingest.accept });
+  broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, accept: core.ingest.accept, limits: options.brokerLimits });
   return {
     core,
     broker,

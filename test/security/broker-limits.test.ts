@@ -42,6 +42,8 @@ async function client(id?: string, clean = true): Promise<MqttClient> {
 function raw(): Promise<Socket> {
   const s = createConnection({ host: '127.0.0.1', port: broker!.port });
   s.on('error', () => {});
+  // Read (and drop) what the broker sends, so its FIN is seen and 'close' comes.
+  s.resume();
   open.push(s);
   return once(s, 'connect').then(() => s);
 }
@@ -91,6 +93,16 @@ describe('limits before work', () => {
     const started = performance.now();
     await gone(s);
     expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it('closes a connection the client half-closed, after handling what it sent before', async () => {
+    await start();
+    const s = await raw();
+    s.write(CONNECT);
+    s.write(Buffer.from([0x30, 15, 0, 13, ...Buffer.from('cloudevents/x')]));
+    s.end();
+    await gone(s);
+    expect(accepted.map((m) => m.topic)).toEqual(['cloudevents/x']);
   });
 
   it('closes connections beyond maxConnections at once, keeping the others', async () => {

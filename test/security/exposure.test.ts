@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { assertMqttExposure, describeExposure } from '../../gateway/security/exposure.ts';
 import { createPasswordChecker } from '../../gateway/security/passwords.ts';
 import { spawn } from 'node:child_process';
+import { connectAsync } from 'mqtt';
 import { once } from 'node:events';
 import { REPO, runCli, startGatewayProcess, tempDir } from '../helpers/gateway-process.ts';
 
@@ -37,6 +38,9 @@ describe('who can reach the broker', () => {
     const gateway = await startGatewayProcess({ data: data.path, rules: data.path });
     try {
       expect(gateway.logs.find((l) => String(l.msg).startsWith('MQTT: loopback only'))).toMatchObject({ auth: expect.stringMatching(/anonymous/) });
+      // An anonymous client on loopback is let in (and the stop below comes after start-up is over).
+      const client = await connectAsync(gateway.url, { reconnectPeriod: 0 });
+      await client.endAsync();
     } finally {
       expect(await gateway.stop()).toBe(0);
       data.remove();
