@@ -62,7 +62,7 @@ export interface Core {
 
 export function createCore(deps: CoreDeps): Core {
   const { db, clock, adapters, sourceBase, log } = deps;
-  const storage = createStorageStatus({ log, now: clock.now });
+  const storage = createStorageStatus({ log, now: () => clock.now() });
   // A failed commit is a storage problem (a full disk): said once, not once per commit.
   const onError = (err: unknown, what: string): void =>
     what === 'commit' ? storage.failed(err) : log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
@@ -128,6 +128,7 @@ export function createCore(deps: CoreDeps): Core {
     async flush() {
       await committer.settled();
       // An empty unit: its transaction carries the positions that moved since the last commit.
+      engine.persistPositions();
       committer.submit({ write() {} });
       committer.flushNow();
     },

@@ -64,10 +64,10 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   const { rules, errors } = await loadRules(config.rules.dir, config.rules.options);
   for (const e of errors) log.error('rule not loaded', { file: e.file, error: e.error });
 
-  const rejectedLog = createRateLimitedLog(clock.now, 10_000, (code, suppressed) =>
+  const rejectedLog = createRateLimitedLog(() => clock.now(), 10_000, (code, suppressed) =>
     log.warn('input rejected', { code, ...(suppressed > 0 ? { alsoRejectedSinceLastReport: suppressed } : {}) }),
   );
-  const refusedLog = createRefusalLog(clock.now, log);
+  const refusedLog = createRefusalLog(() => clock.now(), log);
   // The broker is created after the core (rules must catch up before input is accepted), so
   // commands go through this indirection until it exists.
   let broker: Broker | undefined;
@@ -86,6 +86,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     maxPayloadBytes: config.mqtt.maxPayloadBytes,
     maxCommandAgeMs: config.commands.maxAge,
     qos0CommitMs: config.storage.qos0CommitInterval,
+    timezone: config.timezone,
     onRejected: (message, r) => rejectedLog(`${r.code}`),
   });
   let http: HttpServer;
@@ -155,7 +156,6 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
           }),
       })
     : undefined;
-
 
   if (broker.kind === 'embedded') {
     // Say who can reach the broker, as Mosquitto 2 does at start.

@@ -40,6 +40,10 @@ export interface ActiveRule extends LoadedRule {
   position: number;
   /** Position as last committed. */
   committed: number;
+  /** Position as last written to the consumers table (it may trail `committed`, see the engine). */
+  persisted: number;
+  /** The rule left something in the current transaction (outputs, state, timers, a failure). */
+  dirty: boolean;
   /**
    * Behind the log when it was (re)activated: live events pass it by until catch-up has brought it
    * to the end of the log, so it sees every event in order instead of jumping to the newest.
@@ -99,6 +103,8 @@ export function activeRule(
     source: `${at.sourceBase}/rules/${encodeURIComponent(def.name)}`,
     position: at.position,
     committed: at.position,
+    persisted: at.position,
+    dirty: false,
     lagging: false,
     stats: at.stats ?? { runs: 0, failures: 0, unrecordedFailures: 0, ignored: 0, flagged: false, busyMs: 0, strikes: 0, disabled: false },
     handlers: (def.on ?? {}) as ActiveRule['handlers'],

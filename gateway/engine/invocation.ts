@@ -115,7 +115,7 @@ export class Invocation implements RuleContext {
       rule,
       key,
       name,
-      due_at: dueAt,
+      due_at: Math.round(dueAt),
       data: data === undefined ? null : JSON.stringify(data),
       set_by: cause.id,
       correlationid: cause.correlationid ?? cause.id,

@@ -46,6 +46,8 @@ export interface RuleEngine {
    */
   catchUp(batchSize?: number): Promise<void>;
   stats(): Map<string, RuleStats & { version: string; position: number }>;
+  /** Makes the next commit write every rule's position (a clean stop). */
+  persistPositions(): void;
   /**
    * After a transaction was stopped by the time limit: strikes the rule that was running (its event
    * is skipped from now on; after three strikes the rule is disabled). False when no rule was running.
@@ -55,6 +57,8 @@ export interface RuleEngine {
 
 /** Strikes after which a rule that keeps running past the time limit is disabled. */
 const MAX_STRIKES = 3;
+/** How far a rule's written position may trail its real one (events it had nothing to do with). */
+const POSITION_SLACK = 1000;
 
 const BACKLOG_BATCH = 1000;
 
@@ -73,16 +77,34 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const stuck = new Map<string, number>();
   let catchingUp: Promise<void> | undefined;
 
+  // A rule's position must commit with anything the rule did. Where it did nothing (the events were
+  // not for it, or its handler changed nothing), writing the position can wait: after a crash it
+  // would look at those events again and again do nothing. That saves a row write per rule per
+  // commit; the position is still written at least every POSITION_SLACK events and on a clean stop.
+  let persistAll = false;
   committer.beforeCommit(() => {
-    for (const r of rules) if (r.position !== r.committed) store.setPosition(r.name, r.position, r.version);
+    for (const r of rules) {
+      if (r.position !== r.persisted && (r.dirty || persistAll || r.position - r.persisted >= POSITION_SLACK)) {
+        store.setPosition(r.name, r.position, r.version);
+        r.persisted = r.position;
+      }
+    }
+    persistAll = false;
     depth.clear();
   });
   committer.onRollback(() => {
-    for (const r of rules) r.position = r.committed;
+    for (const r of rules) {
+      r.position = r.committed;
+      r.dirty = false;
+      r.persisted = Math.min(r.persisted, r.committed);
+    }
     depth.clear();
   });
   committer.onCommitted(() => {
-    for (const r of rules) r.committed = r.position;
+    for (const r of rules) {
+      r.committed = r.position;
+      r.dirty = false;
+    }
   });
 
   function run(event: LoggedEvent, catchingUp = false): void {
@@ -231,6 +253,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         rateLimited = true;
       }
       if (!failure) {
+        if (inv.events.length > 0 || inv.stateChanges.size > 0 || inv.timerChanges.size > 0) rule.dirty = true;
         inv.apply(store);
         for (const out of inv.events) if (committer.append(out)) depth.set(out.id, d);
         return true;
@@ -247,6 +270,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
 
   // Isolated: the failure is recorded as an event, the rule moves past the event, others go on.
   function recordFailure(rule: ActiveRule, event: LoggedEvent, now: number, error: string, silent = false): void {
+    rule.dirty = true;
     rule.stats.failures++;
     rule.stats.lastError = error;
     if (silent || !rule.failureBudget.take(1, now)) {
@@ -347,6 +371,9 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     },
     stats() {
       return new Map(rules.map((r) => [r.name, { ...r.stats, version: r.version, position: r.committed }]));
+    },
+    persistPositions() {
+      persistAll = true;
     },
     strike(limitMs) {
       const culprit = running;
