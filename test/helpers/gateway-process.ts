@@ -8,6 +8,18 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+// Every child a test starts is ended when the test worker exits, even when a failing assertion
+// skipped the test's own stop(): no gateway outlives the suite.
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+function track<C extends ChildProcess>(child: C): C {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
 const BIN = join(REPO, 'gateway/cli/bin.js');
 
 export interface GatewayProcess {
@@ -29,11 +41,11 @@ export function tempDir(prefix = 'firstlight-'): { path: string; remove(): void 
 
 /** Starts the gateway and resolves once it listens (it logs its MQTT address). */
 export async function startGatewayProcess(args: { data: string; rules?: string; extra?: string[]; env?: Record<string, string> }): Promise<GatewayProcess> {
-  const proc = spawn(
+  const proc = track(spawn(
     process.execPath,
     [BIN, 'start', '--mqtt-port', '0', '--http-port', '0', '--data', args.data, '--rules', args.rules ?? join(REPO, 'rules'), '--log-format', 'json', ...(args.extra ?? [])],
     { cwd: REPO, env: { ...process.env, ...args.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  ));
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -70,7 +82,7 @@ export async function startGatewayProcess(args: { data: string; rules?: string; 
 
 /** Runs the CLI to completion and returns its exit code and output. */
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
