@@ -40,19 +40,13 @@ class Queue {
 
 export class FifoCorrelator {
   private readonly queues: Queue[];
-  private published = 0;
 
   constructor(rooms: number) {
     this.queues = Array.from({ length: rooms }, () => new Queue());
   }
 
-  published_(): number {
-    return this.published;
-  }
-
   push(room: number, pending: Pending): void {
     this.queues[room]!.push(pending);
-    this.published++;
   }
 
   /**

@@ -1,0 +1,188 @@
+// The bench's settings: command-line flags, each also settable as BENCH_<FLAG> in the environment.
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Length of each measured phase, warm-up included, ms. */
+  durationMs: number;
+  /** Start of each phase that is not measured, ms. */
+  warmupMs: number;
+  /** An unreported phase per target first, so that the first measured phase runs JIT-compiled code, ms. */
+  primeMs: number;
+  /** How long to wait for outstanding replies after a phase, ms. */
+  drainMs: number;
+  /** Offered rates of the open-loop latency phases, events/s. */
+  rates: number[];
+  /** Messages in flight in the closed-loop throughput phases. */
+  inflight: number;
+  publishers: number;
+  rooms: number;
+  qos: 0 | 1;
+  targets: ('gateway' | 'aedes')[];
+  /** Write a V8 CPU profile of the gateway to bench/out/prof/. */
+  cpuProf: boolean;
+  /** Before each phase, wait up to this long for other processes to leave the CPUs alone, ms (0: do not wait). */
+  quietWaitMs: number;
+  /** Extra Node flags for the gateway process (diagnostics, e.g. --trace-gc). */
+  gatewayNodeFlags: string[];
+  /** Phases to run, by key (latency-<rate>, throughput-multi, throughput-single); empty: all. */
+  phases: string[];
+  /** How often a phase that other processes disturbed is run again (the least disturbed run is kept). */
+  retries: number;
+  /**
+   * Lights answer each command with their state, as Zigbee2MQTT does, so the gateway confirms
+   * commands (its default). Off: commands stay unconfirmed, and the bench sets the confirmation
+   * deadline to an hour so that no retries appear in the run.
+   */
+  lightsReport: boolean;
+  /** Scheduling priority (nice) of the bench and its targets; negative values need root. 0: unchanged. */
+  nice: number;
+  /** Keep the gateway's log and rules directories (their paths are printed). */
+  keep: boolean;
+  /** Where the JSON results go. */
+  out: string;
+  /** A simulated building as the load (a file, or office-floor / home), instead of the rooms' motion pattern. */
+  building?: string | undefined;
+  /** Devices wanted: the building is replicated to the nearest whole number of copies (at most 5,000 devices). */
+  devices?: number | undefined;
+  /** The simulated day's seed. */
+  seed: number;
+  /** Feed clients (dashboards on the live SSE feed) for the feed-cost phases at 5,000/s; 0: none. */
+  feedClients: number;
+  /** Write bench/RESULTS.md (a full run always does; --quick only with this). */
+  writeResults: boolean;
+}
+
+export const HELP = `Usage: npm run bench -- [options]
+
+Drives Zigbee2MQTT motion messages through the gateway (child process) and through plain aedes.
+
+  --quick              smoke test: short phases (about 30 s in all)
+  --duration <s>       length of each measured phase, warm-up included (default 7; quick 2.5)
+  --warmup <s>         first part of each phase, not measured (default 2; quick 0.5)
+  --prime <s>          unreported JIT warm-up phase per target (default 2; quick 1)
+  --drain <s>          wait for outstanding replies after a phase (default 10; quick 5)
+  --rates <list>       open-loop rates, events/s (default 1000,20000)
+  --inflight <n>       closed-loop messages in flight (default 500)
+  --publishers <n>     publisher clients of the multi-client phases (default 4)
+  --rooms <n>          rooms, each a motion sensor and a light (default 20)
+  --qos <0|1>          QoS of the load's publishes (default 1)
+  --only <target>      gateway or aedes
+  --phases <list>      only these phases: latency-<rate>, throughput-multi, throughput-single
+  --retries <n>        run a phase again when other processes disturbed it (default 1; quick 0)
+  --quiet-wait <s>     before each phase, wait up to this long for other processes to go
+                       quiet (default 10; quick 3; 0: do not wait)
+  --cpu-prof           write a CPU profile of the gateway to bench/out/prof/
+  --gateway-node-flags=<flags>  extra node flags for the gateway process, e.g.
+                       --gateway-node-flags="--trace-gc --max-semi-space-size=8"
+  --lights-report      lights answer each command with their state (Zigbee2MQTT does), so the
+                       gateway confirms commands; doubles the messages the gateway takes in
+  --nice=<n>           run the bench (this session's autogroup) at this priority, e.g. --nice=-10
+                       as root, so that other work on a shared machine disturbs it less (default 0)
+  --keep               keep the gateway's log (the SQLite file) and rules directory
+  --out <file>         JSON results (default bench/out/latest.json)
+  --building <file|office-floor|home>  load: a simulated building's day of Zigbee2MQTT messages,
+                       replayed at each phase's rate (instead of the 20 rooms' motion pattern)
+  --devices <n>        replicate the building to about n devices (at most 5,000)
+  --seed <n>           the simulated day (default 1)
+  --feed-clients <n>   also run the gateway at 5,000/s (open loop) and closed loop with and without n
+                       live-feed clients (bench/feed-clients.ts) attached; reports the cost as ratios
+  --write-results      write bench/RESULTS.md also for --quick (a full run always writes it)
+  Every option can also be given as BENCH_<NAME>, e.g. BENCH_DURATION=5 or BENCH_QUICK=1.
+`;
+
+const flags = {
+  quick: { type: 'boolean' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  prime: { type: 'string' },
+  drain: { type: 'string' },
+  rates: { type: 'string' },
+  inflight: { type: 'string' },
+  publishers: { type: 'string' },
+  rooms: { type: 'string' },
+  qos: { type: 'string' },
+  only: { type: 'string' },
+  phases: { type: 'string' },
+  retries: { type: 'string' },
+  'cpu-prof': { type: 'boolean' },
+  'quiet-wait': { type: 'string' },
+  'gateway-node-flags': { type: 'string' },
+  keep: { type: 'boolean' },
+  nice: { type: 'string' },
+  'lights-report': { type: 'boolean' },
+  out: { type: 'string' },
+  building: { type: 'string' },
+  devices: { type: 'string' },
+  seed: { type: 'string' },
+  'feed-clients': { type: 'string' },
+  'write-results': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function fromEnv(name: string): string | undefined {
+  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+}
+
+/** A bad flag or value: reported as a usage error, without a stack trace. */
+export class UsageError extends Error {}
+
+export function parseOptions(argv: string[], defaultOut: string): BenchOptions | 'help' {
+  try {
+    return parse(argv, defaultOut);
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
+  }
+}
+
+function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
+  const { values } = parseArgs({ args: argv, options: flags, allowPositionals: false });
+  if (values.help) return 'help';
+  const str = (name: keyof typeof flags): string | undefined => (values[name] as string | undefined) ?? fromEnv(name);
+  const bool = (name: keyof typeof flags): boolean => (values[name] as boolean | undefined) ?? ['1', 'true', 'yes'].includes(fromEnv(name) ?? '');
+  const num = (name: keyof typeof flags, fallback: number, check: (n: number) => boolean = (n) => n > 0): number => {
+    const text = str(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || !check(n)) throw new Error(`--${name}: "${text}" is not a valid value`);
+    return n;
+  };
+  const quick = bool('quick');
+  const seconds = (name: keyof typeof flags, full: number, short: number): number => num(name, quick ? short : full, (n) => n >= 0) * 1000;
+  const only = str('only');
+  if (only !== undefined && only !== 'gateway' && only !== 'aedes') throw new Error(`--only: "${only}" must be gateway or aedes`);
+  const qos = num('qos', 1, (n) => n === 0 || n === 1) as 0 | 1;
+  const rates = (str('rates') ?? '1000,20000').split(',').map((r) => Number(r.trim()));
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates: "${str('rates')}" must be positive numbers separated by commas`);
+  const options: BenchOptions = {
+    quick,
+    durationMs: seconds('duration', 7, 2.5),
+    warmupMs: seconds('warmup', 2, 0.5),
+    primeMs: seconds('prime', 2, 1),
+    drainMs: seconds('drain', 10, 5),
+    rates,
+    inflight: num('inflight', 500, Number.isInteger),
+    publishers: num('publishers', 4, Number.isInteger),
+    rooms: num('rooms', 20, Number.isInteger),
+    qos,
+    targets: only ? [only] : ['gateway', 'aedes'],
+    cpuProf: bool('cpu-prof'),
+    quietWaitMs: seconds('quiet-wait', 10, 3),
+    gatewayNodeFlags: (str('gateway-node-flags') ?? '').split(/\s+/).filter(Boolean),
+    phases: (str('phases') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    retries: num('retries', quick ? 0 : 1, (n) => Number.isInteger(n) && n >= 0),
+    keep: bool('keep'),
+    nice: num('nice', 0, (n) => Number.isInteger(n) && n >= -20 && n <= 19),
+    lightsReport: bool('lights-report'),
+    out: str('out') ?? defaultOut,
+    building: str('building'),
+    devices: str('devices') === undefined ? undefined : num('devices', 0, (n) => Number.isInteger(n) && n > 0 && n <= 5000),
+    seed: num('seed', 1, Number.isInteger),
+    feedClients: num('feed-clients', 0, (n) => Number.isInteger(n) && n >= 0),
+    writeResults: bool('write-results'),
+  };
+  if (options.devices !== undefined && !options.building) throw new Error('--devices needs --building');
+  if (options.warmupMs >= options.durationMs) throw new Error('--warmup must be shorter than --duration');
+  if (options.durationMs - options.warmupMs < 1000) throw new Error('the measured part of a phase (--duration minus --warmup) must be at least 1 s');
+  return options;
+}
