@@ -1,0 +1,144 @@
+// npm run bench:footprint: what the gateway costs a Raspberry Pi: idle RSS and CPU, RSS under load,
+// and bytes written to disk per message at 1, 10 and 100 messages/s (/proc/<pid>/io write_bytes of
+// the gateway process), with the service's settings and with the lower-wear setting. Medians of
+// --runs runs (default 3), with the spread.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { connectAsync } from 'mqtt';
+import { initSetup } from '../gateway/ops/init/init.ts';
+import { readRssParts, readSample, type ProcSample } from './footprint/proc-io.ts';
+import { publishAtRate } from './footprint/traffic.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '20' }, quick: { type: 'boolean' } } });
+const RUNS = Number(values.runs);
+const IDLE_S = Number(values.idle);
+const BIN = new URL('../gateway/cli/bin.js', import.meta.url).pathname;
+const FIXTURE = new URL('../test/fixtures/z2m-bridge-devices.json', import.meta.url);
+/** The node flags and environment of deploy/firstlight.service. */
+const SERVICE = { flags: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } };
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Gateway {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** Bytes the gateway wrote to stdout (what journald would store). */
+  logBytes: () => number;
+  dir: string;
+}
+
+async function startGateway(storage: string, service: boolean): Promise<Gateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'firstlight-footprint-'));
+  await initSetup({ dir });
+  const config = join(dir, 'firstlight.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^storage:\n(  .*\n|  #.*\n)*/m, `storage: ${storage}\n`));
+  const child = spawn(process.execPath, [...(service ? SERVICE.flags : []), BIN, 'start', '-c', config, '--mqtt-port', '0', '--http-port', '0', '--log-format', 'json'], {
+    env: { ...process.env, ...(service ? SERVICE.env : {}) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let logBytes = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      logBytes += Buffer.byteLength(line) + 1;
+      if (line.includes('"firstlight started"')) resolve((JSON.parse(line) as { mqtt: string }).mqtt);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before it started`)));
+  });
+  return { child, pid: child.pid!, url, logBytes: () => logBytes, dir };
+}
+
+async function stopGateway(g: Gateway): Promise<void> {
+  g.child.kill('SIGTERM');
+  if (g.child.exitCode === null) await once(g.child, 'exit');
+  rmSync(g.dir, { recursive: true, force: true });
+}
+
+type Row = Record<string, number>;
+const results = new Map<string, Row[]>();
+const record = (name: string, row: Row): void => void (results.get(name) ?? results.set(name, []).get(name)!).push(row);
+const mb = (kb: number): number => kb / 1024;
+
+/** Idle: started, the device list taken, then nothing but the gateway's own timers. */
+async function measureIdle(name: string, service: boolean): Promise<void> {
+  const g = await startGateway('{}', service);
+  try {
+    const client = await connectAsync(g.url, { clientId: 'zigbee2mqtt' });
+    await client.publishAsync('zigbee2mqtt/bridge/devices', readFileSync(FIXTURE), { qos: 1, retain: true });
+    await client.endAsync();
+    await sleep(5000); // let start-up garbage be collected and the first checkpoints pass
+    const a = readSample(g.pid);
+    const log = g.logBytes();
+    await sleep(IDLE_S * 1000);
+    const b = readSample(g.pid);
+    const parts = readRssParts(g.pid);
+    record(name, { rssMb: mb(b.rssKb), anonMb: mb(parts.anonKb), fileMb: mb(parts.fileKb), cpuPct: cpu(a, b), writtenB: b.writeBytes - a.writeBytes, logB: g.logBytes() - log });
+  } finally {
+    await stopGateway(g);
+  }
+}
+
+const cpu = (a: ProcSample, b: ProcSample): number => ((b.cpuMs - a.cpuMs) / (b.at - a.at)) * 100;
+
+/** Traffic at each rate; the bytes include the checkpoint that follows the last message. */
+async function measureLoad(name: string, storage: string, qos: 0 | 1, rates: number[], settleMs: number): Promise<void> {
+  const g = await startGateway(storage, true);
+  try {
+    const client = await connectAsync(g.url, { clientId: 'zigbee2mqtt' });
+    await client.publishAsync('zigbee2mqtt/bridge/devices', readFileSync(FIXTURE), { qos: 1, retain: true });
+    await sleep(3000);
+    for (const rate of rates) {
+      const count = rate === 1 ? 30 : rate === 10 ? 200 : 1500;
+      const a = readSample(g.pid);
+      const log = g.logBytes();
+      let peak = a.rssKb;
+      const sampler = setInterval(() => (peak = Math.max(peak, readSample(g.pid).rssKb)), 200);
+      await publishAtRate(client, rate, count, qos);
+      await sleep(settleMs);
+      clearInterval(sampler);
+      const b = readSample(g.pid);
+      record(`${name} @ ${rate}/s`, { kibPerMsg: (b.writeBytes - a.writeBytes) / count / 1024, cpuPct: cpu(a, b), peakRssMb: mb(Math.max(peak, b.rssKb)), logBPerMsg: (g.logBytes() - log) / count });
+    }
+    await client.endAsync();
+  } finally {
+    await stopGateway(g);
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const fmt = (xs: number[], digits: number): string => {
+  const m = median(xs).toFixed(digits);
+  return xs.length > 1 ? `${m} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : m;
+};
+
+const LOWER_WEAR = '{ qos0CommitInterval: 5s }';
+for (let run = 1; run <= RUNS; run++) {
+  process.stderr.write(`run ${run}/${RUNS}\n`);
+  await measureIdle('idle, as the service runs it', true);
+  await measureIdle('idle, plain node (npm start)', false);
+  await measureLoad('default, QoS 1', '{}', 1, values.quick ? [10] : [1, 10, 100], 2000);
+  await measureLoad('default, QoS 0', '{}', 0, [10], 2000);
+  await measureLoad(`lower wear ${LOWER_WEAR}, QoS 0`, LOWER_WEAR, 0, values.quick ? [10] : [1, 10, 100], 7000);
+  await measureLoad('lower wear { qos0CommitInterval: 1s }, QoS 0', '{ qos0CommitInterval: 1s }', 0, [10], 3000);
+  await measureLoad('{ synchronous: NORMAL }, QoS 1', '{ synchronous: NORMAL }', 1, [10], 2000);
+}
+
+const lines: string[] = [`firstlight footprint: medians of ${RUNS} runs (min–max); Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`, ''];
+lines.push('| idle | RSS MB | anon MB | file MB | CPU % of a core | bytes written | log bytes |', '|---|---|---|---|---|---|---|');
+for (const [name, rows] of results) {
+  if (!name.startsWith('idle')) continue;
+  const col = (k: string, d: number): string => fmt(rows.map((r) => r[k]!), d);
+  lines.push(`| ${name} (${IDLE_S} s) | ${col('rssMb', 1)} | ${col('anonMb', 1)} | ${col('fileMb', 1)} | ${col('cpuPct', 2)} | ${col('writtenB', 0)} | ${col('logB', 0)} |`);
+}
+lines.push('', '| load (service settings) | KiB written per message | CPU % of a core | peak RSS MB | log bytes per message |', '|---|---|---|---|---|');
+for (const [name, rows] of results) {
+  if (name.startsWith('idle')) continue;
+  const col = (k: string, d: number): string => fmt(rows.map((r) => r[k]!), d);
+  lines.push(`| ${name} | ${col('kibPerMsg', 1)} | ${col('cpuPct', 1)} | ${col('peakRssMb', 1)} | ${col('logBPerMsg', 0)} |`);
+}
+lines.push('', 'Targets: idle RSS <= 60 MB; nothing written while idle; <= 8 KiB written per message at 10/s.');
+process.stdout.write(lines.join('\n') + '\n');
