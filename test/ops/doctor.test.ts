@@ -17,6 +17,12 @@ let server: Server | undefined;
 afterEach(() => server?.close());
 afterAll(() => root.remove());
 
+/**
+ * No NTP tools on the PATH: the clock check then warns that it cannot tell, on any machine (one with
+ * NTP switched off would otherwise fail these runs for a reason they are not about).
+ */
+const noTools = { PATH: join(root.path, 'no-tools') };
+
 async function site(): Promise<{ dir: string; config: string; db: string }> {
   const dir = join(root.path, `site-${++n}`);
   await initSetup({ dir });
@@ -41,10 +47,11 @@ const lines = (stdout: string, check: string): string =>
 describe('firstlight doctor', () => {
   it('passes a fresh setup: exit 0, every check named', async () => {
     const { config } = await site();
-    const { code, stdout } = await runCli(['doctor', '--config', config, '--mqtt-port', '0', '--http-port', '0']);
+    const { code, stdout } = await runCli(['doctor', '--config', config, '--mqtt-port', '0', '--http-port', '0'], noTools);
     expect(stdout).not.toContain('FAIL');
     for (const check of ['node', 'disk', 'filesystem', 'clock', 'rules', 'port-mqtt', 'port-http', 'database']) expect(stdout).toMatch(new RegExp(`^(ok|warn)\\s+${check}\\s`, 'm'));
-    expect(stdout).toMatch(/rules\s+5 rules load/);
+    expect(stdout).toMatch(/rules\s+\d+ rules load/);
+    expect(stdout).toMatch(/^warn\s+clock\s+cannot tell/m);
     expect(code).toBe(0);
   });
 
@@ -61,7 +68,7 @@ describe('firstlight doctor', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
 
-    const { code, stdout } = await runCli(['doctor', '--config', config, '--mqtt-port', String(port), '--http-port', '0']);
+    const { code, stdout } = await runCli(['doctor', '--config', config, '--mqtt-port', String(port), '--http-port', '0'], noTools);
     expect(lines(stdout, 'rules')).toContain(`FAIL  rules       ${rule} is writable by every user (mode 666)`);
     expect(lines(stdout, 'rules')).toContain(`fix: chmod o-w ${rule}`);
     expect(lines(stdout, 'database')).toMatch(/^FAIL  database\s+.*firstlight\.db is damaged: .*(Page|page)/m);
