@@ -21,6 +21,20 @@ export async function runStart(argv: string[]): Promise<number> {
   }
   const config = configFromFlags(values);
   const logger = createLogger(config.log);
+  // Signals are caught from here on: one that arrives while the gateway starts stops it once started.
+  let signals = 0;
+  let stopRequested: (signal: NodeJS.Signals) => void = () => {};
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without a clean stop');
+      process.exit(1);
+    }
+    stopRequested(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let early: NodeJS.Signals | undefined;
+  stopRequested = (signal) => (early = signal);
   let gateway;
   try {
     gateway = await startGateway({ config, logger });
@@ -37,12 +51,7 @@ export async function runStart(argv: string[]): Promise<number> {
   systemd?.ready('running');
   // The first signal stops cleanly; a second one while stopping exits at once.
   await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (++signals > 1) {
-        logger.warn({ signal }, 'second signal: exiting without a clean stop');
-        process.exit(1);
-      }
+    stopRequested = (signal) => {
       logger.info({ signal }, 'stopping');
       systemd?.stopping();
       void gateway.stop().then(resolve, (err: unknown) => {
@@ -51,8 +60,7 @@ export async function runStart(argv: string[]): Promise<number> {
         resolve();
       });
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    if (early) stopRequested(early);
   });
   logger.flush();
   return process.exitCode === 1 ? 1 : 0;
