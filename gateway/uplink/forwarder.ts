@@ -41,15 +41,24 @@ export interface Forwarder {
   attach(client: MqttClient, mode: ContentMode, mqtt5: boolean): void;
   detach(): void;
   stats(): ForwarderStats;
-  /** Removes the log hooks. */
-  stop(): void;
+  /** Stops forwarding, commits the cursor, removes the log hooks. */
+  stop(): Promise<void>;
 }
 
 interface InFlight {
   seq: number;
+  /** Clock time it was published at. */
+  sentAt: number;
   done: boolean;
-  cancel: Cancel;
 }
+
+/** A trickle of acknowledgements is committed after this long. */
+const PERSIST_DELAY_MS = 100;
+/**
+ * A commit per window of acknowledgements, but not more often than this: each commit is an fsync,
+ * which takes milliseconds on an SD card and would otherwise pace the drain.
+ */
+const PERSIST_SPACING_MS = 20;
 
 export function createForwarder(deps: ForwarderDeps): Forwarder {
   const { events, committer, clock, window } = deps;
@@ -59,14 +68,21 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
   let persisted = loaded;
   let saving: number | undefined;
   let persistQueued = false;
+  let persistTimer: Cancel | undefined;
+  let ackedSincePersist = 0;
+  let lastPersistAt = 0;
   let readPos = acked;
   let buffer: LoggedEvent[] = [];
   let next = 0;
+  // In log order; entries before `first` are done and waiting to be compacted away.
   let inflight: InFlight[] = [];
+  let first = 0;
+  let watchdog: Cancel | undefined;
   let link: { client: MqttClient; mode: ContentMode; mqtt5: boolean } | undefined;
   // Bumped on every attach and detach: callbacks from an older connection are ignored.
   let generation = 0;
   let pumping = false;
+  let refillQueued = false;
   const stats = { forwarded: 0, timeouts: 0 };
 
   const hooks = [
@@ -83,29 +99,51 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
   if (loaded === undefined) persistSoon();
 
   function persistSoon(): void {
+    persistTimer?.();
+    persistTimer = undefined;
+    ackedSincePersist = 0;
+    lastPersistAt = clock.now();
     if (persistQueued) return;
     persistQueued = true;
     committer.submit({ write() {}, done: () => void (persistQueued = false) });
   }
 
+  /**
+   * A commit per window of acknowledgements, at most every 20 ms, and after 100 ms for a trickle
+   * (ingest's commits carry the cursor too). After a crash the window in flight plus what was
+   * acknowledged since the last commit are sent again: duplicates, with the same ids.
+   */
+  function persistLater(): void {
+    if (ackedSincePersist >= window && clock.now() - lastPersistAt >= PERSIST_SPACING_MS) persistSoon();
+    else persistTimer ??= clock.setTimeout(persistSoon, ackedSincePersist >= window ? PERSIST_SPACING_MS : PERSIST_DELAY_MS);
+  }
+
   function reset(): void {
     generation++;
-    for (const entry of inflight) entry.cancel();
+    watchdog?.();
+    watchdog = undefined;
     inflight = [];
+    first = 0;
     buffer = [];
     next = 0;
     // Unacknowledged events are sent again on the next connection: at least once, duplicates by id.
     readPos = acked;
   }
 
+  function inFlightCount(): number {
+    return inflight.length - first;
+  }
+
   function advance(): void {
-    let done = 0;
-    while (done < inflight.length && inflight[done]!.done) done++;
-    if (done > 0) inflight = inflight.slice(done);
-    const through = inflight.length > 0 ? inflight[0]!.seq - 1 : next < buffer.length ? buffer[next]!.seq - 1 : readPos;
+    while (first < inflight.length && inflight[first]!.done) first++;
+    if (first > 1024 || first === inflight.length) {
+      inflight = inflight.slice(first);
+      first = 0;
+    }
+    const through = first < inflight.length ? inflight[first]!.seq - 1 : next < buffer.length ? buffer[next]!.seq - 1 : readPos;
     if (through > acked) {
       acked = through;
-      persistSoon();
+      persistLater();
     }
   }
 
@@ -113,7 +151,9 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
     if (!link || pumping) return;
     pumping = true;
     try {
-      while (link && inflight.length < window) {
+      // Acknowledged entries first leave the window: a burst that acknowledged all of it must refill it.
+      advance();
+      while (link && inFlightCount() < window) {
         if (next >= buffer.length) {
           if (readPos >= events.head()) break;
           // The backlog lives in the log: only a page of it is in memory at a time.
@@ -130,27 +170,48 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       pumping = false;
     }
     advance();
+    armWatchdog();
+  }
+
+  // Acknowledgements arrive in bursts (one read holds many PUBACKs, which mqtt.js handles one per
+  // tick). Refilling once per burst sends the next publishes in one write instead of one each.
+  function refillSoon(): void {
+    if (refillQueued) return;
+    refillQueued = true;
+    setImmediate(() => {
+      refillQueued = false;
+      pump();
+    });
+  }
+
+  // One timer for the oldest unacknowledged publish: mqtt.js callbacks may never settle when the
+  // server drops the connection (mqttjs/MQTT.js#1974), and a half-open link acknowledges nothing.
+  function armWatchdog(): void {
+    if (watchdog || first >= inflight.length) return;
+    const gen = generation;
+    watchdog = clock.setTimeout(() => {
+      watchdog = undefined;
+      if (gen !== generation) return;
+      const oldest = inflight.slice(first).find((e) => !e.done);
+      if (!oldest) return;
+      if (clock.now() - oldest.sentAt < deps.publishTimeoutMs) return armWatchdog();
+      stats.timeouts++;
+      dead(`event at position ${oldest.seq} was not acknowledged within ${deps.publishTimeoutMs} ms`);
+    }, Math.max(0, inflight[first]!.sentAt + deps.publishTimeoutMs - clock.now()));
   }
 
   function send(event: LoggedEvent, client: MqttClient, mode: ContentMode, mqtt5: boolean): void {
     const gen = generation;
-    const entry: InFlight = { seq: event.seq, done: false, cancel: () => {} };
+    const entry: InFlight = { seq: event.seq, sentAt: clock.now(), done: false };
     inflight.push(entry);
     const { payload, properties } = encodeEvent(toCloudEventJson(event), mode, mqtt5);
-    // mqtt.js callbacks may never settle when the server drops the connection (mqttjs/MQTT.js#1974).
-    entry.cancel = clock.setTimeout(() => {
-      if (gen !== generation) return;
-      stats.timeouts++;
-      dead(`event ${event.id} was not acknowledged within ${deps.publishTimeoutMs} ms`);
-    }, deps.publishTimeoutMs);
     client.publish(deps.topicOf(event), payload, { qos: 1, ...(properties && { properties }) }, (err) => {
       if (gen !== generation) return;
-      entry.cancel();
       if (err) return dead(`publish failed: ${err.message}`);
       entry.done = true;
       stats.forwarded++;
-      advance();
-      pump();
+      ackedSincePersist++;
+      refillSoon();
     });
   }
 
@@ -171,10 +232,14 @@ export function createForwarder(deps: ForwarderDeps): Forwarder {
       link = undefined;
       reset();
     },
-    stats: () => ({ connected: link !== undefined, position: acked, head: events.head(), inflight: inflight.length, ...stats }),
-    stop() {
+    stats: () => ({ connected: link !== undefined, position: acked, head: events.head(), inflight: inFlightCount(), ...stats }),
+    async stop() {
       link = undefined;
       reset();
+      // What was acknowledged is kept: a clean stop sends nothing twice.
+      if (acked !== persisted) persistSoon();
+      persistTimer?.();
+      await committer.settled();
       for (const remove of hooks) remove();
     },
   };

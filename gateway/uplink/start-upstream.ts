@@ -136,8 +136,8 @@ export function startUpstream(deps: UpstreamDeps): Upstream {
     whenLive: () => live,
     async close() {
       accepting = false;
-      forwarder.stop();
       watch?.disconnected();
+      await forwarder.stop();
       // Inbox messages already taken commit now, so their PUBACKs go out before the DISCONNECT.
       await deps.committer.settled();
       await connection.close();

@@ -37,7 +37,13 @@ describe('external broker: gateway killed mid-stream', () => {
       const publisher = await connect(broker.url, 'publisher');
       const total = 3000;
       // The broker acknowledges each publish once it has it; from then on it is the gateway's to keep.
-      const published = Promise.all(Array.from({ length: total }, (_, n) => publisher.publishAsync('cloudevents/publisher', event(n), { qos: 1 })));
+      // Paced (100 every 50 ms), so the kill lands mid-stream however fast the gateway is.
+      const published = (async () => {
+        for (let n = 0; n < total; n += 100) {
+          await Promise.all(Array.from({ length: 100 }, (_, i) => publisher.publishAsync('cloudevents/publisher', event(n + i), { qos: 1 })));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
       await vi.waitFor(() => expect(count()).toBeGreaterThanOrEqual(500), { timeout: 10_000, interval: 5 });
       gateway.proc.kill('SIGKILL');
       expect(await gateway.stop()).toBe('SIGKILL');

@@ -15,6 +15,8 @@ export interface Mosquitto {
   dir: string;
   /** Whether the process runs. */
   readonly running: boolean;
+  /** Its process id (to end it from an exit handler). */
+  readonly pid: number | undefined;
   /** Stops it with a signal (SIGKILL: no chance to save anything) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same config (and persistence file, if any). */
@@ -31,9 +33,9 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /**
    * When the in-memory state is saved: after every change (sessions are durable at once; slow under
-   * a stream, each save writes everything) or once a second. Default 'change'.
+   * a stream, each save writes everything), once a second, or only on a clean exit. Default 'change'.
    */
-  autosave?: 'change' | 'second';
+  autosave?: 'change' | 'second' | 'exit';
   /** Extra mosquitto.conf lines. */
   extra?: string[];
 }
@@ -71,8 +73,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
         'max_inflight_messages 20',
         `persistence ${options.persistence ? 'true' : 'false'}`,
         `persistence_location ${files.path}/`,
-        'autosave_interval 1',
-        `autosave_on_changes ${options.autosave === 'second' ? 'false' : 'true'}`,
+        `autosave_interval ${options.autosave === 'exit' ? 0 : 1}`,
+        `autosave_on_changes ${options.autosave === 'second' || options.autosave === 'exit' ? 'false' : 'true'}`,
         'log_dest stderr',
         'log_type error',
         'log_type warning',
@@ -94,6 +96,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       dir: files.path,
       get running() {
         return proc.exitCode === null && proc.signalCode === null;
+      },
+      get pid() {
+        return proc.pid;
       },
       async stop(signal = 'SIGTERM') {
         if (!handle.running) return;

@@ -112,6 +112,27 @@ describe('uplink', () => {
   });
 });
 
+describe('uplink across restarts', () => {
+  it('keeps its cursor in the log: after a clean stop nothing is sent twice, and what came meanwhile is sent', async () => {
+    const broker = await mosquitto();
+    const { got } = await central(broker.url);
+    const data = tempDir();
+    cleanup.push(() => data.remove());
+    const first = await startUpstreamGateway({ uplink: { url: broker.url, types: ['test.*'] }, data: data.path });
+    await first.upstream.whenLive();
+    await first.append(testEvents(50));
+    await vi.waitFor(() => expect(first.upstream.stats().forward.position).toBe(first.core.events.head()));
+    await first.close();
+
+    const second = await startUpstreamGateway({ uplink: { url: broker.url, types: ['test.*'] }, data: data.path });
+    cleanup.push(() => second.close());
+    await second.append(testEvents(5));
+    await second.upstream.whenLive();
+    await vi.waitFor(() => expect(got).toHaveLength(55));
+    expect(new Set(got.map((p) => p.properties?.userProperties?.id)).size).toBe(55);
+  });
+});
+
 describe('downlink', () => {
   it("appends the CloudEvents published to the site's inbox, binary or structured, storing a repeated (source, id) once", async () => {
     const broker = await mosquitto();
