@@ -47,18 +47,6 @@ export function resolveLink(config: LinkConfig, defaultClientId: string): Resolv
   return { url, clientId: options.clientId!, options, backoff: { minMs: config.reconnect.min, maxMs: config.reconnect.max } };
 }
 
-/** The URL without user info, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(invalid url)';
-  }
-}
-
 function readCa(file: string): Buffer {
   try {
     return readFileSync(file);
