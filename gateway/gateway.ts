@@ -9,6 +9,7 @@ import { startExternalBroker } from './broker/external-broker.ts';
 import { createInboxAdapter } from './uplink/inbox-adapter.ts';
 import { inboxFilter } from './uplink/selection.ts';
 import { startUpstream, type Upstream } from './uplink/start-upstream.ts';
+import { linkGauges } from './uplink/link-gauges.ts';
 import { assertHttpAccess } from './http/access.ts';
 import { assertMqttExposure, describeExposure } from './security/exposure.ts';
 import { createRefusalLog } from './security/refusal-log.ts';
@@ -108,7 +109,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
           clock,
           onRefused: refusedLog,
         });
-    http = await startHttpServer({ ...config.http, core, dbFile, dataDir: config.data, clock, log, site: config.site }).catch(async (err: unknown) => {
+    http = await startHttpServer({ ...config.http, core, dbFile, dataDir: config.data, clock, log, site: config.site, links: linkGauges(broker, upstream) }).catch(async (err: unknown) => {
       await broker!.close();
       throw err;
     });

@@ -17,6 +17,14 @@ export interface MetricsSources {
   feed(): { clients: number; skipped: number };
   /** Sizes of the database file and its WAL, in bytes. */
   files(): { db: number; wal: number };
+  /** The links to other brokers (external broker mode, the uplink), when there are any. */
+  links?: (() => LinkGauges) | undefined;
+}
+
+/** What the links to other brokers report (gateway/uplink/link-gauges.ts builds it). */
+export interface LinkGauges {
+  links: Array<{ link: string; connected: boolean; attempts: number }>;
+  uplink?: { backlog: number; inflight: number; forwarded: number; timeouts: number } | undefined;
 }
 
 export interface Metrics {
@@ -95,6 +103,19 @@ export function createMetrics(src: MetricsSources): Metrics {
   counter('firstlight_commands_confirmed_total', 'Device commands the device confirmed by reporting the commanded state', (c) => total(c, src.confirmedCommands()));
   gauge('firstlight_live_feed_clients', 'Connected live-feed (SSE) clients', (g) => g.set(src.feed().clients));
   counter('firstlight_live_feed_skipped_total', 'Events a slow live-feed client skipped (they stay in the log)', (c) => total(c, src.feed().skipped));
+  if (src.links) {
+    const links = src.links;
+    gauge('firstlight_link_connected', 'Whether the link to another broker is up (1) or not (0)', (g) => {
+      for (const l of links().links) g.set({ link: l.link }, l.connected ? 1 : 0);
+    }, ['link']);
+    counter('firstlight_link_connect_attempts_total', 'Connection attempts to another broker', (c) => {
+      for (const l of links().links) total(c, l.attempts, { link: l.link });
+    }, ['link']);
+    gauge('firstlight_uplink_backlog_events', 'Log positions the uplink has not forwarded (or passed over) yet', (g) => g.set(links().uplink?.backlog ?? 0));
+    gauge('firstlight_uplink_inflight_events', 'Events published upstream and not acknowledged yet', (g) => g.set(links().uplink?.inflight ?? 0));
+    counter('firstlight_uplink_forwarded_total', 'Events the upstream acknowledged', (c) => total(c, links().uplink?.forwarded ?? 0));
+    counter('firstlight_uplink_publish_timeouts_total', 'Publishes the upstream did not acknowledge in time (the link was dropped)', (c) => total(c, links().uplink?.timeouts ?? 0));
+  }
 
   const commit = new Histogram({
     name: 'firstlight_log_commit_seconds',

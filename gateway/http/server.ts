@@ -22,7 +22,7 @@ import { feedRoutes } from './feed-routes.ts';
 import { createHealth } from './health.ts';
 import { lineageRoutes } from './lineage-routes.ts';
 import { createLiveFeed, type LiveFeed, type LiveFeedOptions } from './live-feed.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type MetricsSources } from './metrics.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { HttpError, createRouter, sendError } from './router.ts';
 import { rulesRoutes } from './rules-routes.ts';
@@ -41,6 +41,8 @@ export interface HttpServerDeps {
   site: string;
   /** Live-feed tuning (tests use small queues). */
   feed?: Omit<LiveFeedOptions, 'onCommitted'> | undefined;
+  /** The links to other brokers, for /metrics. */
+  links?: MetricsSources['links'];
 }
 
 export interface HttpServer {
@@ -81,6 +83,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<HttpServer>
     confirmedCommands: () => tracker.confirmed,
     feed: () => ({ clients: feed.clients(), skipped: feed.stats().skippedTotal }),
     files: () => health.files(),
+    links: deps.links,
   });
   const tracker = createCommandTracker({
     onCommitted,
