@@ -122,7 +122,8 @@ function renderFeedCost(r: BenchResults): string | undefined {
   const rows: string[][] = [];
   const pair = (label: string, off: PhaseRecord | undefined, on: PhaseRecord | undefined, value: (p: PhaseRecord) => number, fmt: (v: number) => string, target = ''): void => {
     if (!off || !on) return;
-    rows.push([label, fmt(value(off)) + star(off), fmt(value(on)) + star(on), `${f2(value(on) / value(off))}x`, target]);
+    const ratio = value(on) / value(off);
+    rows.push([label, fmt(value(off)) + star(off), fmt(value(on)) + star(on), Number.isFinite(ratio) ? `${f2(ratio)}x` : '', target]);
   };
   const off5 = find('feed-off-5000');
   const on5 = find('feed-on-5000');
