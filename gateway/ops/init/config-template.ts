@@ -38,7 +38,7 @@ mqtt:
   host: 127.0.0.1
   port: 1883
   # Larger messages are kept as input.rejected events instead of being decoded.
-  maxPayloadBytes: 1048576
+  maxPayloadBytes: 2000000
   # Device users. With any, every client logs in and may publish only to <user>/# and
   # cloudevents/<user>/#, and subscribe within <user>/# (publish: and subscribe: change that;
   # admin: true may subscribe to anything). Make a hash with "firstlight passwd <user>", e.g.
