@@ -147,7 +147,7 @@ while (received < upstreamLink.stats().forward.forwarded && performance.now() < 
 
 const stats = upstreamLink.stats();
 const rows: Array<[string, string]> = [
-  ['content mode', `${stats.mode} (MQTT ${stats.mode === 'binary' ? '5' : '5, structured'}), window ${uplinkSchema.parse({ url: upstream.url }).window}, synchronous ${values.sync}`],
+  ['content mode', `${stats.mode === 'binary' ? 'binary (data as payload, attributes as MQTT 5 user properties)' : 'structured (the whole event as JSON)'}; window ${uplinkSchema.parse({ url: upstream.url }).window}; synchronous ${values.sync}`],
   ['outage: events appended', `${BACKLOG} in ${outageSeconds.toFixed(1)} s (${Math.round(BACKLOG / outageSeconds)}/s)`],
   ['outage: RSS before -> after (max)', `${mb(before.rss)} -> ${mb(after.rss)} MB (max ${mb(Math.max(...samples, after.rss))} MB)`],
   ['outage: RSS each second', samples.map(mb).join(' ') + ' MB (SQLite\'s page cache is 16 MiB)'],
