@@ -87,7 +87,8 @@ export function startExternalBroker(deps: ExternalBrokerDeps): ExternalBroker {
     onConnect(client, info) {
       commands.attach(client);
       const { subscribe } = watch.connected(info.sessionPresent);
-      if (!subscribe) {
+      // No adapter listens on anything: nothing to subscribe (an empty SUBSCRIBE is a protocol error).
+      if (!subscribe || topics.length === 0) {
         watch.live();
         return markLive();
       }
