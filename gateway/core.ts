@@ -30,7 +30,7 @@ export interface CoreDeps {
   maxCommandAgeMs: number;
   /** Time zone of schedules that name none. Default: the system's. */
   timezone?: string | undefined;
-  /** A transaction (and so a rule handler) running longer than this is stopped. Default 2 s. */
+  /** A transaction (and so a rule handler) running longer than this is stopped. Default 5 s. */
   ruleTimeLimitMs?: number | undefined;
   /** How long QoS 0 input may wait to be committed together (storage.qos0CommitInterval). Default 0. */
   qos0CommitMs?: number | undefined;
@@ -67,7 +67,7 @@ export function createCore(deps: CoreDeps): Core {
   const onError = (err: unknown, what: string): void =>
     what === 'commit' ? storage.failed(err) : log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
   const events = createEventStore(db);
-  const limitMs = deps.ruleTimeLimitMs ?? 2000;
+  const limitMs = deps.ruleTimeLimitMs ?? 5000;
   let engine: RuleEngine | undefined;
   const committer = createCommitter({
     db,

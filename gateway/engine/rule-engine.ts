@@ -49,8 +49,9 @@ export interface RuleEngine {
   /** Makes the next commit write every rule's position (a clean stop). */
   persistPositions(): void;
   /**
-   * After a transaction was stopped by the time limit: strikes the rule that was running (its event
-   * is skipped from now on; after three strikes the rule is disabled). False when no rule was running.
+   * After a transaction was stopped by the time limit: strikes the rule that was running if it ran
+   * for at least half the limit itself (its event is skipped from now on; after three strikes the
+   * rule is disabled). True when the work may be retried; false when no rule was running.
    */
   strike(limitMs: number): boolean;
 }
@@ -72,7 +73,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const depth = new Map<string, number>();
   const invocationDeps = { store, registry, log };
   // The invocation running now: when the time limit stops a transaction, this names the culprit.
-  let running: { rule: ActiveRule; eventId: string } | undefined;
+  let running: { rule: ActiveRule; eventId: string; startedAt: number } | undefined;
   // (rule, event) pairs that ran past the time limit: skipped, with a recorded failure.
   const stuck = new Map<string, number>();
   let catchingUp: Promise<void> | undefined;
@@ -232,7 +233,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     const inv = new Invocation(scope, invocationDeps);
     rule.stats.runs++;
     rule.stats.lastRunAt = scope.now;
-    running = { rule, eventId: cause.id };
+    running = { rule, eventId: cause.id, startedAt: performance.now() };
     let failure: string | undefined;
     let rateLimited = false;
     try {
@@ -379,6 +380,12 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       const culprit = running;
       running = undefined;
       if (!culprit) return false;
+      // Only a handler that itself ran for most of the limit is the culprit; otherwise the machine
+      // (or a huge batch) was slow, and the work is simply tried again, striking no one.
+      if (performance.now() - culprit.startedAt < limitMs / 2) {
+        log.warn('a transaction ran past the time limit, but no rule was stuck: retrying', { rule: culprit.rule.name });
+        return true;
+      }
       const { rule, eventId } = culprit;
       stuck.set(`${rule.name}\u0000${eventId}`, limitMs);
       rule.stats.strikes++;

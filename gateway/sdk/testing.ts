@@ -40,7 +40,7 @@ export interface TestGatewayOptions {
    * command.failed), as the gateway does. Off by default: simulated lights in a test do not answer.
    */
   confirmCommands?: { timeout: Duration; retries: number };
-  /** A handler running longer than this (real time) is stopped. Default 2 s. */
+  /** A handler running longer than this (real time) is stopped. Default 5 s. */
   ruleTimeLimit?: Duration;
 }
 
