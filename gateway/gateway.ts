@@ -11,7 +11,7 @@ import { inboxFilter } from './uplink/selection.ts';
 import { startUpstream, type Upstream } from './uplink/start-upstream.ts';
 import { linkGauges } from './uplink/link-gauges.ts';
 import { assertHttpAccess } from './http/access.ts';
-import { assertMqttExposure, describeExposure } from './security/exposure.ts';
+import { assertMqttExposure, describeExposure, describeHttpExposure } from './security/exposure.ts';
 import { createRefusalLog } from './security/refusal-log.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { loadRules } from './engine/rule-loader.ts';
@@ -164,6 +164,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     log.info(`MQTT: ${exposure.reach}`, { mqtt: broker.url, ...(config.mqtt.tls && { mqtts: `mqtts://${config.mqtt.tls.host ?? config.mqtt.host}:${(broker as EmbeddedBroker).tlsPort}` }), auth: exposure.auth });
     for (const w of exposure.warnings) log.warn(w, {});
   }
+  log.info(`HTTP: ${describeHttpExposure(config.http)}`, { http: http.url });
   log.info('firstlight started', {
     mqtt: broker.url,
     broker: broker.kind,

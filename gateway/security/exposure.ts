@@ -39,3 +39,9 @@ export function describeExposure(mqtt: MqttExposure): { reach: string; auth: str
     warnings,
   };
 }
+
+/** The same for the HTTP API and dashboard. */
+export function describeHttpExposure(http: { host: string; tokenHash?: string | undefined }): string {
+  if (isLoopback(http.host)) return 'loopback only: the dashboard and the API answer on this machine only (set http.host and http.tokenHash to open them)';
+  return `reachable from the network on ${http.host}, with a bearer token`;
+}

@@ -33,11 +33,12 @@ describe('who can reach the broker', () => {
     }
   });
 
-  it('says at start that it listens on loopback only', async () => {
+  it('says at start that MQTT and HTTP listen on loopback only', async () => {
     const data = tempDir();
     const gateway = await startGatewayProcess({ data: data.path, rules: data.path });
     try {
       expect(gateway.logs.find((l) => String(l.msg).startsWith('MQTT: loopback only'))).toMatchObject({ auth: expect.stringMatching(/anonymous/) });
+      expect(gateway.logs.find((l) => String(l.msg).startsWith('HTTP: loopback only'))).toMatchObject({ http: gateway.httpUrl });
       // An anonymous client on loopback is let in (and the stop below comes after start-up is over).
       const client = await connectAsync(gateway.url, { reconnectPeriod: 0 });
       await client.endAsync();

@@ -27,6 +27,8 @@ export interface FuzzResult {
   /** Control round trips that failed (the broker stopped serving well-behaved clients). */
   controlFailures: number;
   rssGrowthMb: number;
+  /** Heap growth after a full GC (when node runs with --expose-gc): what a leak would show. */
+  heapGrowthMb: number | undefined;
   ms: number;
 }
 
@@ -98,7 +100,10 @@ function oneFrame(port: number, frame: Buffer, padding: Buffer, boundMs: number)
 export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
   const next = random(options.seed);
   const started = performance.now();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   const control = await connectAsync(`mqtt://127.0.0.1:${options.port}`, { clientId: 'fuzz-control', reconnectPeriod: 0 });
   control.on('error', () => {});
   const rtts: number[] = [];
@@ -124,6 +129,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   await control.endAsync(true);
+  gc?.();
+  const heapGrowthMb = gc ? (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024 : undefined;
   rtts.sort((a, b) => a - b);
   return {
     frames,
@@ -132,6 +139,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
     controlMaxMs: rtts.at(-1) ?? 0,
     controlFailures,
     rssGrowthMb: (process.memoryUsage().rss - rssBefore) / 1024 / 1024,
+    heapGrowthMb,
     ms: performance.now() - started,
   };
 }
