@@ -55,7 +55,7 @@ export interface Core {
    * Installs the rules, lets them catch up on what they have not seen, sends commands left unsent
    * and arms the timers. Must finish before new input is accepted, so that rules see the log in order.
    */
-  start(rules: LoadedRule[]): Promise<void>;
+  start(rules: LoadedRule[], options?: { /** Default true; false when the broker comes later (then call actuator.resume()). */ resumeCommands?: boolean }): Promise<void>;
   /** Writes what is queued and persists every position. */
   flush(): Promise<void>;
 }
@@ -118,10 +118,10 @@ export function createCore(deps: CoreDeps): Core {
     ingest,
     actuator,
     scheduler,
-    async start(rules) {
+    async start(rules, options = {}) {
       engine.setRules(rules);
       await engine.catchUp();
-      actuator.resume();
+      if (options.resumeCommands !== false) actuator.resume();
       scheduler.rearm();
       await committer.settled();
     },

@@ -93,7 +93,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   let http: HttpServer;
   const builtin = builtinRules(config.commands);
   try {
-    await core.start([...builtin, ...rules]);
+    // Commands left unsent are resumed once the broker exists (below), or they would fail at once.
+    await core.start([...builtin, ...rules], { resumeCommands: false });
     const links = { site: config.site, sourceBase: `/sites/${config.site}`, db, committer: core.committer, accept: core.ingest.accept, clock, log };
     if (config.uplink) upstream = startUpstream({ ...links, config: config.uplink, events: core.events, positions: core.ruleStore });
     // External mode subscribes to what the device adapters listen on; commands go out the same way.
@@ -109,6 +110,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
           clock,
           onRefused: refusedLog,
         });
+    core.actuator.resume();
     http = await startHttpServer({ ...config.http, core, dbFile, dataDir: config.data, clock, log, site: config.site, links: linkGauges(broker, upstream) }).catch(async (err: unknown) => {
       await broker!.close();
       throw err;
