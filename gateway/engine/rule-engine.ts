@@ -10,6 +10,7 @@ import type { DeviceRegistry } from '../registry/device-registry.ts';
 import type { FiredTimer, RuleContext, RuleDefinition } from '../sdk/rule.ts';
 import { Invocation, StateAccess, type InvocationScope } from './invocation.ts';
 import { activeRule, type ActiveRule, type LoadedRule, type RuleStats } from './active-rule.ts';
+import { runQueued, startRun } from './run-modes.ts';
 import type { RuleStore } from './rule-store.ts';
 import { parseTriggerTimer, triggerTimerName, type CompiledTrigger } from './triggers/index.ts';
 import type { TriggerRuntime } from './triggers/runtime.ts';
@@ -63,7 +64,6 @@ const POSITION_SLACK = 1000;
 
 const BACKLOG_BATCH = 1000;
 
-type QueueItem = { kind: 'event'; id: string } | { kind: 'fire'; trigger: string; fired: Record<string, unknown> };
 
 export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const { committer, events, store, registry, clock, log } = deps;
@@ -122,7 +122,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       const handler = rule.handlers[event.type];
       if (handler) {
         const key = rule.keyOf(event);
-        if (key !== undefined) invoke(rule, event, key, 'on', (inv) => startRun(rule, inv, { kind: 'event', id: event.id }, () => handler(event, inv)));
+        if (key !== undefined) invoke(rule, event, key, 'on', (inv) => startRun(store, rule, inv, { kind: 'event', id: event.id }, () => handler(event, inv)));
       }
       for (const trigger of rule.triggersByType.get(event.type) ?? []) {
         const key = trigger.keyOf(event);
@@ -147,7 +147,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       if (!handler) throw new Error(`timer "${t.name}" fired but the rule has no timers.${t.name} handler`);
       handler(fired, inv);
     });
-    if (ok && rule.runMode === 'queue') runQueued(rule, event, t.key);
+    if (ok && rule.runMode === 'queue') runQueued({ store, byId: events.byId }, rule, t.key, (body) => invoke(rule, event, t.key, 'queued', body));
   }
 
   /** What a trigger's logic sees: its own state slot and timers for the key, and `fire`. */
@@ -168,49 +168,9 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
           inv.push('trigger.skipped', { rule: rule.name, trigger: trigger.name, key: inv.key, lateMs }, inv.key, undefined);
           return;
         }
-        startRun(rule, inv, { kind: 'fire', trigger: trigger.name, fired }, () => trigger.spec.run(fired as never, inv));
+        startRun(store, rule, inv, { kind: 'fire', trigger: trigger.name, fired }, () => trigger.spec.run(fired as never, inv));
       },
     };
-  }
-
-  /** Applies the rule's run mode: a run is pending while the rule has own timers for the key. */
-  function startRun(rule: ActiveRule, inv: Invocation, item: QueueItem, work: () => void): void {
-    if (rule.runMode === 'parallel') return work();
-    const pending = store.ownTimers(rule.name, inv.key).filter((n) => inv.timerChanges.get(n) !== null);
-    for (const [n, row] of inv.timerChanges) if (row && !n.startsWith('trigger:') && !pending.includes(n)) pending.push(n);
-    if (pending.length === 0) return work();
-    switch (rule.runMode) {
-      case 'restart':
-        for (const n of pending) inv.timerChanges.set(n, null);
-        return work();
-      case 'ignore':
-        rule.stats.ignored++;
-        return;
-      case 'queue': {
-        const queue = new StateAccess(inv, `queue:${inv.key}`);
-        queue.set([...(queue.get<QueueItem[]>() ?? []), item]);
-        return;
-      }
-    }
-  }
-
-  /** After a run's timer handler finished: start the next queued trigger if no run is pending. */
-  function runQueued(rule: ActiveRule, cause: LoggedEvent, key: string): void {
-    if (store.ownTimers(rule.name, key).length > 0) return;
-    const queue = store.getState(rule.name, `queue:${key}`) as QueueItem[] | undefined;
-    if (!queue?.length) return;
-    const [next, ...rest] = queue;
-    invoke(rule, cause, key, 'queued', (inv) => {
-      new StateAccess(inv, `queue:${key}`)[rest.length ? 'set' : 'delete'](rest as never);
-      if (next!.kind === 'event') {
-        const original = events.byId(next!.id);
-        const handler = original && rule.handlers[original.type];
-        if (handler) handler(original, inv);
-      } else {
-        const item = next as Extract<QueueItem, { kind: 'fire' }>;
-        rule.triggers.find((t) => t.name === item.trigger)?.spec.run(item.fired as never, inv);
-      }
-    });
   }
 
   /** Runs `body` as one invocation of `rule`; applies its outputs only if it returned normally. */
