@@ -1,6 +1,6 @@
 // A simulated building as the bench's load: one simulated day's Zigbee2MQTT messages, recorded up
 // front (replicated to the asked-for number of devices), replayed at each phase's rate, with the replies each one expects.
-import type { Clock, DeviceDefinition, DeviceInfo, OutboundMessage } from 'firstlight';
+import { createSteppingClock, type DeviceDefinition, type DeviceInfo, type OutboundMessage } from 'firstlight';
 import { loadBuilding } from '../simulators/building/load-building.ts';
 import { replicateBuilding } from '../simulators/building/replicate.ts';
 import { createSimulatedBuilding } from '../simulators/building/simulated-building.ts';
@@ -38,30 +38,6 @@ export interface BuildingLoad {
   adapter: ReturnType<DeviceDefinition['create']>;
 }
 
-/** A clock that jumps to the one timer the simulator's agenda holds (as simulators/bench-offer.ts runs it). */
-function steppingClock(start: number): Clock & { runUntil(t: number): void } {
-  let now = start;
-  let pending: { at: number; fn: () => void } | undefined;
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const entry = { at: now + Math.max(0, ms), fn };
-      pending = entry;
-      return () => {
-        if (pending === entry) pending = undefined;
-      };
-    },
-    runUntil(t) {
-      while (pending && pending.at <= t) {
-        const p = pending;
-        pending = undefined;
-        now = Math.max(now, p.at);
-        p.fn();
-      }
-      now = Math.max(now, t);
-    },
-  };
-}
 
 /** Resolves `office-floor` / `home` to the shipped files, anything else as a path. */
 export function buildingFile(name: string, repo: string): string {
@@ -79,7 +55,7 @@ export async function recordBuilding(file: string, devicesWanted: number | undef
   const copies = devicesWanted ? Math.max(1, Math.min(Math.round(devicesWanted / perCopy), Math.floor(5000 / perCopy))) : 1;
   const building = replicateBuilding(one, copies);
   const transport = createRecordingTransport(true);
-  const clock = steppingClock(DAY);
+  const clock = createSteppingClock(DAY);
   const sim = createSimulatedBuilding({ building, adapter, clock, transport, seed });
   sim.start();
   const hours = 24;

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { argv } from 'node:process';
 import mqtt from 'mqtt';
-import type { Clock, DeviceAdapter, DeviceDefinition } from 'firstlight';
+import { createSteppingClock, type DeviceAdapter, type DeviceDefinition } from 'firstlight';
 import { loadBuilding } from './building/load-building.ts';
 import { replicateBuilding } from './building/replicate.ts';
 import { createSimulatedBuilding } from './building/simulated-building.ts';
@@ -74,36 +74,9 @@ async function main(): Promise<void> {
   sink.kill();
 }
 
-/**
- * A clock for running flat out: it holds the one timer the simulator's agenda asks for and jumps to
- * it. (The test kit's SimulatedClock also awaits between callbacks, which a bench need not pay for.)
- */
-function steppingClock(start: number): Clock & { runUntil(t: number): void } {
-  let now = start;
-  let pending: { at: number; fn: () => void } | undefined;
-  return {
-    now: () => now,
-    setTimeout(fn, ms) {
-      const entry = { at: now + Math.max(0, ms), fn };
-      pending = entry;
-      return () => {
-        if (pending === entry) pending = undefined;
-      };
-    },
-    runUntil(t) {
-      while (pending && pending.at <= t) {
-        const p = pending;
-        pending = undefined;
-        now = Math.max(now, p.at);
-        p.fn();
-      }
-      now = Math.max(now, t);
-    },
-  };
-}
 
 async function run(building: ReturnType<typeof replicateBuilding>, adapter: DeviceAdapter, transport: SimTransport, between?: () => Promise<void>) {
-  const clock = steppingClock(MONDAY);
+  const clock = createSteppingClock(MONDAY);
   const sim = createSimulatedBuilding({ building, adapter, clock, transport, seed: 1 });
   const cpu = process.cpuUsage();
   const started = performance.now();

@@ -36,7 +36,7 @@ export type { Duration } from './duration.ts';
 export { eventCatalog, isKnownEventType } from '../events/catalog.ts';
 export type { EventData, KnownEventType } from '../events/catalog.ts';
 export type { LoggedEvent, NewEvent } from '../events/event.ts';
-export { SimulatedClock, systemClock } from '../clock.ts';
+export { SimulatedClock, systemClock, createSteppingClock } from '../clock.ts';
 export type { Clock } from '../clock.ts';
 /** zod, for rule and adapter option schemas (the same instance the runtime validates with). */
 export { z } from 'zod';

@@ -2,6 +2,7 @@
 // and a connection cut at the first header that is too large or malformed.
 import { describe, expect, it } from 'vitest';
 import { FixedHeaderScanner } from '../../gateway/broker/packet-limit.ts';
+import { remainingLength } from '../helpers/raw-mqtt.ts';
 
 // CONNECT, protocol "MQTT" level 4, clean session, keepalive 60, client id "test".
 const connect = (): Buffer => Buffer.from([0x10, 16, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 4, 0x74, 0x65, 0x73, 0x74]);
@@ -9,16 +10,6 @@ const publish = (payloadBytes: number): Buffer => {
   const body = Buffer.concat([Buffer.from([0, 1, 0x74]), Buffer.alloc(payloadBytes, 0x61)]);
   return Buffer.concat([Buffer.from([0x30]), remainingLength(body.length), body]);
 };
-function remainingLength(n: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    bytes.push(b);
-  } while (n > 0);
-  return Buffer.from(bytes);
-}
 
 describe('FixedHeaderScanner', () => {
   it('passes well-formed packets however the stream is cut, counting them', () => {
