@@ -1,5 +1,5 @@
-// Follows each light command from the fact that caused it to the device's confirmation, for the
-// end-to-end latency histograms and the confirmed-commands counter. O(1) per committed event.
+// Times each light command from the fact that caused it to its publish, and counts the confirmations
+// the command-lifecycle rule records, for the latency histograms. O(1) per committed event.
 import type { EventData } from '../events/catalog.ts';
 import type { LoggedEvent } from '../events/event.ts';
 
@@ -10,7 +10,7 @@ export interface CommandTrackerDeps {
   now(): number;
   /** Fact received -> command published, in seconds (reactions within one commit only). */
   observeReaction(seconds: number): void;
-  /** Command published -> device reported the commanded state, in seconds. */
+  /** Command recorded -> device reported the commanded state, in seconds (from command.confirmed). */
   observeConfirmation(seconds: number): void;
 }
 
@@ -19,8 +19,6 @@ export interface CommandTracker {
   stop(): void;
 }
 
-/** A command not confirmed within this time is forgotten (it stays unconfirmed in the log). */
-const CONFIRM_WITHIN_MS = 60_000;
 const MAX_TRACKED = 10_000;
 
 export function createCommandTracker(deps: CommandTrackerDeps): CommandTracker {
@@ -28,8 +26,6 @@ export function createCommandTracker(deps: CommandTrackerDeps): CommandTracker {
   const received = new Map<string, number>();
   // Published before this tracker saw its commit (a synchronous publish): publish time by command id.
   const publishedEarly = new Map<string, number>();
-  // Awaiting confirmation, by device.
-  const pending = new Map<string, { state: string; at: number }>();
   let confirmed = 0;
 
   const bounded = <K, V>(m: Map<K, V>): void => {
@@ -54,17 +50,10 @@ export function createCommandTracker(deps: CommandTrackerDeps): CommandTracker {
           bounded(received);
           received.set(e.id, at);
         }
-      } else if ((e.type === 'light.state' || e.type === 'switch.state') && e.subject !== undefined) {
-        const p = pending.get(e.subject);
-        if (!p) continue;
-        const on = (e.data as EventData<'light.state'>).on;
-        const now = deps.now();
-        if (now - p.at > CONFIRM_WITHIN_MS) pending.delete(e.subject);
-        else if (p.state === 'TOGGLE' || (p.state === 'ON') === on) {
-          pending.delete(e.subject);
-          confirmed++;
-          deps.observeConfirmation(Math.max(0, now - p.at) / 1000);
-        }
+      } else if (e.type === 'command.confirmed') {
+        // Confirmation is decided once, by the built-in command-lifecycle rule; this only counts it.
+        confirmed++;
+        deps.observeConfirmation((e.data as EventData<'command.confirmed'>).latencyMs / 1000);
       }
     }
   });
@@ -79,8 +68,6 @@ export function createCommandTracker(deps: CommandTrackerDeps): CommandTracker {
       bounded(publishedEarly);
       publishedEarly.set(command.id, now);
     }
-    bounded(pending);
-    pending.set(command.data.device, { state: command.data.state, at: now });
   });
 
   return {
