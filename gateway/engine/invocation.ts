@@ -48,6 +48,8 @@ export class Invocation implements RuleContext {
   readonly log: RuleContext['log'];
   readonly scope: InvocationScope;
   readonly deps: InvocationDeps;
+  #causeMs: number | undefined;
+  #time: string | undefined;
 
   constructor(scope: InvocationScope, deps: InvocationDeps) {
     this.scope = scope;
@@ -91,14 +93,17 @@ export class Invocation implements RuleContext {
         throw new Error(`emitted ${type} with invalid data: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'data'}: ${i.message}`).join('; ')}`);
       }
     }
-    const { cause, rule, source, version, now } = this.scope;
+    const { cause, rule, source, version } = this.scope;
+    // Per invocation, not per output: a rule commanding every light of a room emits several.
+    this.#causeMs ??= Date.parse(cause.time);
+    this.#time ??= new Date(this.scope.now).toISOString();
     this.events.push({
       // Deterministic: the same rule reacting to the same event yields the same ids, so a replay
       // cannot store an output twice (the log keeps (id, source) unique).
-      id: derivedId(Date.parse(cause.time), rule, this.scope.part, this.scope.key, cause.source, cause.id, String(this.events.length)),
+      id: derivedId(this.#causeMs, rule, this.scope.part, this.scope.key, cause.source, cause.id, String(this.events.length)),
       source,
       type,
-      time: new Date(now).toISOString(),
+      time: this.#time,
       subject,
       partitionkey: key || undefined,
       causationid: cause.id,

@@ -62,7 +62,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
   }
 
-  function normalize(adapter: DeviceAdapter, result: DecodeResult, message: InboundMessage, time: string): { events: NewEvent[]; devices: DeviceInfo[] } | Rejection {
+  function normalize(adapter: DeviceAdapter, result: DecodeResult, message: InboundMessage, time: string, ms: number): { events: NewEvent[]; devices: DeviceInfo[] } | Rejection {
     switch (result.kind) {
       case 'facts': {
         const info = registry.get(result.device);
@@ -71,7 +71,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           device: result.device,
           room: info?.room,
           time,
-          ms: Date.parse(time),
+          ms,
           message,
           raw: { topic: message.topic, payload: message.payload.toString('utf8') },
         };
@@ -97,7 +97,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           if (!changed) continue;
           devices.push(changed);
           events.push({
-            id: newEventId(clock.now()),
+            id: newEventId(ms),
             source: deviceSource(sourceBase, adapter.name, changed.name),
             type: 'device.discovered',
             time,
@@ -135,8 +135,9 @@ export function createIngest(deps: IngestDeps): Ingest {
         done?.(null);
         return;
       }
-      const time = new Date(clock.now()).toISOString();
-      const normalized = normalize(adapter!, result, message, time);
+      const now = clock.now();
+      const time = new Date(now).toISOString();
+      const normalized = normalize(adapter!, result, message, time, now);
       let events: NewEvent[];
       let devices: DeviceInfo[] = [];
       if ('code' in normalized) {
