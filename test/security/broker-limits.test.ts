@@ -5,14 +5,15 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { once } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
 import { connect as tlsConnect, type SecureVersion } from 'node:tls';
-import { startEmbeddedBroker, type BrokerLimits, type EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
+import type { BrokerLimits, EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
+import { startAcceptingBroker } from '../helpers/accepting-broker.ts';
 import type { InboundMessage } from '../../gateway/sdk/device.ts';
 import { tempDir } from '../helpers/gateway-process.ts';
 import { hasOpenssl, makeCertificate } from '../helpers/tls-cert.ts';
 
 let broker: EmbeddedBroker | undefined;
 const open: Array<{ end(): unknown }> = [];
-const accepted: InboundMessage[] = [];
+let accepted: InboundMessage[] = [];
 afterEach(async () => {
   for (const o of open.splice(0)) o.end();
   await broker?.close();
@@ -21,16 +22,10 @@ afterEach(async () => {
 });
 
 async function start(limits: Partial<BrokerLimits> = {}, tls?: { cert: string; key: string }): Promise<EmbeddedBroker> {
-  broker = await startEmbeddedBroker({
-    host: '127.0.0.1',
-    port: 0,
-    accept: (m, done) => {
-      accepted.push(m);
-      done?.(null);
-    },
+  ({ broker, accepted } = await startAcceptingBroker({
     limits,
     tls: tls && { host: '127.0.0.1', port: 0, ...tls },
-  });
+  }));
   return broker;
 }
 async function client(id?: string, clean = true): Promise<MqttClient> {

@@ -3,28 +3,23 @@
 // (reliability-security.md tests 19, 21 and 22)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
+import type { EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
+import { startAcceptingBroker } from '../helpers/accepting-broker.ts';
 import type { InboundMessage } from '../../gateway/sdk/device.ts';
 import { CONNACK_OK, connectPacket, RawClient } from '../helpers/raw-mqtt.ts';
 import { malformedCases } from './packets/malformed-cases.ts';
 
 let broker: EmbeddedBroker;
 let control: MqttClient;
-const accepted: InboundMessage[] = [];
+let accepted: InboundMessage[] = [];
 const uncaught: unknown[] = [];
 const onUncaught = (err: unknown): void => void uncaught.push(err);
 
 beforeAll(async () => {
   process.on('uncaughtException', onUncaught);
-  broker = await startEmbeddedBroker({
-    host: '127.0.0.1',
-    port: 0,
-    accept: (m, done) => {
-      accepted.push(m);
-      done?.(null);
-    },
+  ({ broker, accepted } = await startAcceptingBroker({
     limits: { maxPacketBytes: 256 * 1024 },
-  });
+  }));
   control = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'control', reconnectPeriod: 0 });
 });
 afterAll(async () => {

@@ -3,30 +3,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { SimulatedClock } from '../../gateway/clock.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
+import type { EmbeddedBroker } from '../../gateway/broker/embedded-broker.ts';
+import { startAcceptingBroker } from '../helpers/accepting-broker.ts';
 import { createPasswordChecker, hashPassword } from '../../gateway/security/passwords.ts';
 import type { InboundMessage } from '../../gateway/sdk/device.ts';
 import { turns } from '../helpers/in-process.ts';
 
 let broker: EmbeddedBroker;
 const clock = new SimulatedClock();
-const accepted: InboundMessage[] = [];
+let accepted: InboundMessage[] = [];
 const refusals: Array<{ what: string; reason: unknown }> = [];
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
   const [a, b, ops] = await Promise.all([hashPassword('pw-a'), hashPassword('pw-b'), hashPassword('pw-ops')]);
-  broker = await startEmbeddedBroker({
-    host: '127.0.0.1',
-    port: 0,
-    accept: (m, done) => {
-      accepted.push(m);
-      done?.(null);
-    },
+  ({ broker, accepted } = await startAcceptingBroker({
     users: { 'dev-a': { passwordHash: a }, 'dev-b': { passwordHash: b }, ops: { passwordHash: ops, admin: true, publish: ['ops/#'] } },
     clock,
     onRefused: (what, details) => refusals.push({ what, reason: details.reason }),
-  });
+  }));
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.endAsync(true)));
