@@ -1,6 +1,6 @@
 // Runs `firstlight start` as a child process for the bench: a temporary log, the flagship rules plus
 // the bench rule, an ephemeral port; and publishes the Zigbee2MQTT device list to it.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,11 +25,14 @@ export interface BenchGateway extends StartedChild {
  * The rules directory must be inside the package (bench/out/ is git-ignored) so that a rule's
  * `import ... from 'firstlight'` resolves through the package's self-reference, as in rules/.
  */
-function prepareRules(workDir: string): string {
+function prepareRules(workDir: string, isolate: boolean): string {
   const dir = join(workDir, 'rules');
   mkdirSync(dir, { recursive: true });
   for (const f of FLAGSHIP_RULES) copyFileSync(join(REPO, 'rules', f), join(dir, f));
-  copyFileSync(join(REPO, 'bench/rules/bench-light.ts'), join(dir, 'bench-light.ts'));
+  const benchRule = readFileSync(join(REPO, 'bench/rules/bench-light.ts'), 'utf8');
+  const isolated = benchRule.replace("isolation: 'inline'", "isolation: 'worker'");
+  if (isolate && isolated === benchRule) throw new Error("bench-light.ts no longer says isolation: 'inline'");
+  writeFileSync(join(dir, 'bench-light.ts'), isolate ? isolated : benchRule);
   return dir;
 }
 
@@ -52,11 +55,13 @@ export async function startBenchGateway(options: {
   cpuProfDir?: string;
   nodeFlags?: string[];
   lightsReport?: boolean;
+  /** Run the bench rule in the rule worker. */
+  isolate?: boolean;
   /** Raise the gateway's payload limit to this (only ever up from its 1 MiB default). */
   maxPayloadBytes?: number;
 }): Promise<BenchGateway> {
   const workDir = mkdtempSync(join(options.outDir, '.run-'));
-  const rulesDir = prepareRules(workDir);
+  const rulesDir = prepareRules(workDir, options.isolate ?? false);
   const config = writeConfig(workDir, options.lightsReport ?? false, options.maxPayloadBytes);
   const dataDir = mkdtempSync(join(tmpdir(), 'firstlight-bench-'));
   const nodeFlags = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), ...(options.nodeFlags ?? [])];

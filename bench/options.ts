@@ -21,6 +21,8 @@ export interface BenchOptions {
   targets: ('gateway' | 'aedes')[];
   /** Write a V8 CPU profile of the gateway to bench/out/prof/. */
   cpuProf: boolean;
+  /** Run the bench rule in the rule worker (as a user's rule runs by default) instead of inline. */
+  isolate: boolean;
   /** Before each phase, wait up to this long for other processes to leave the CPUs alone, ms (0: do not wait). */
   quietWaitMs: number;
   /** Extra Node flags for the gateway process (diagnostics, e.g. --trace-gc). */
@@ -73,6 +75,8 @@ Drives Zigbee2MQTT motion messages through the gateway (child process) and throu
   --quiet-wait <s>     before each phase, wait up to this long for other processes to go
                        quiet (default 10; quick 3; 0: do not wait)
   --cpu-prof           write a CPU profile of the gateway to bench/out/prof/
+  --isolate            run the bench rule in the rule worker, as rules you write run by default
+                       (the shipped rules, and the bench rule without this, run inline)
   --gateway-node-flags=<flags>  extra node flags for the gateway process, e.g.
                        --gateway-node-flags="--trace-gc --max-semi-space-size=8"
   --lights-report      lights answer each command with their state (Zigbee2MQTT does), so the
@@ -106,6 +110,7 @@ const flags = {
   phases: { type: 'string' },
   retries: { type: 'string' },
   'cpu-prof': { type: 'boolean' },
+  isolate: { type: 'boolean' },
   'quiet-wait': { type: 'string' },
   'gateway-node-flags': { type: 'string' },
   keep: { type: 'boolean' },
@@ -167,6 +172,7 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
     qos,
     targets: only ? [only] : ['gateway', 'aedes'],
     cpuProf: bool('cpu-prof'),
+    isolate: bool('isolate'),
     quietWaitMs: seconds('quiet-wait', 10, 3),
     gatewayNodeFlags: (str('gateway-node-flags') ?? '').split(/\s+/).filter(Boolean),
     phases: (str('phases') ?? '').split(',').map((p) => p.trim()).filter(Boolean),

@@ -18,7 +18,7 @@ export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   const o = r.options;
   out.push(
-    `firstlight bench: ${r.load?.description ?? `${o.rooms} rooms`}; QoS ${o.qos}, synchronous=FULL, flagship rules + bench-light, ` +
+    `firstlight bench: ${r.load?.description ?? `${o.rooms} rooms`}; QoS ${o.qos}, synchronous=FULL, flagship rules + bench-light${o.isolate ? " (in the rule worker)" : ""}, ` +
       `${o.lightsReport ? 'lights report their state (commands confirmed)' : 'lights silent (confirmation deadline 1 h)'}; ` +
       `${r.machine.cpus} CPUs (${r.machine.model}), node ${r.machine.node}; phases ${o.durationMs / 1000} s (first ${o.warmupMs / 1000} s discarded); ` +
       `commit ${r.code.commit}${r.code.changedFiles ? ` + ${r.code.changedFiles} changed files` : ''}` +

@@ -101,6 +101,7 @@ async function startTarget(key: TargetKey, o: BenchOptions, load: LoadChoice, ow
       cpuProfDir: profDir,
       nodeFlags: o.gatewayNodeFlags,
       lightsReport: o.lightsReport,
+      isolate: o.isolate,
       ...(listBytes > 1024 * 1024 && { maxPayloadBytes: 2 * listBytes }),
     });
     child = gateway;

@@ -5,6 +5,7 @@ import { createActuator, type Actuator, type Publish } from './actuation/actuato
 import type { LoggedEvent } from './events/event.ts';
 import { createRuleEngine, type LoadedRule, type RuleEngine } from './engine/rule-engine.ts';
 import { timeLimited } from './engine/time-limit.ts';
+import { createRuleSandbox, type Isolation, type RuleSandbox } from './engine/sandbox/sandbox.ts';
 import { createRuleStore, type RuleStore } from './engine/rule-store.ts';
 import { createTimerScheduler, type TimerScheduler } from './engine/timer-scheduler.ts';
 import { createIngest, type Ingest } from './ingest/ingest.ts';
@@ -32,6 +33,8 @@ export interface CoreDeps {
   timezone?: string | undefined;
   /** A transaction (and so a rule handler) running longer than this is stopped. Default 5 s. */
   ruleTimeLimitMs?: number | undefined;
+  /** Where rules run (rules.isolation) and the rule worker's heap limit. Default: all inline. */
+  isolation?: { default: Isolation; workerHeapMb: number } | undefined;
   /** How long QoS 0 input may wait to be committed together (storage.qos0CommitInterval). Default 0. */
   qos0CommitMs?: number | undefined;
   /** How group commits are scheduled (tests take control of it). Default: setImmediate. */
@@ -58,6 +61,12 @@ export interface Core {
   start(rules: LoadedRule[], options?: { /** Default true; false when the broker comes later (then call actuator.resume()). */ resumeCommands?: boolean }): Promise<void>;
   /** Writes what is queued and persists every position. */
   flush(): Promise<void>;
+  /** Resolves once the rule worker (if any rule is isolated) has loaded its rules. */
+  ruleWorkerReady(): Promise<void>;
+  /** Names of the rules whose handlers run in the rule worker. */
+  readonly isolatedRules: readonly string[];
+  /** Ends the rule worker, if one runs. */
+  close(): Promise<void>;
 }
 
 export function createCore(deps: CoreDeps): Core {
@@ -81,7 +90,11 @@ export function createCore(deps: CoreDeps): Core {
   });
   const registry = createDeviceRegistry({ db, configured: adapters.flatMap((a) => a.configuredDevices()) });
   const ruleStore = createRuleStore(db);
-  engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log, timezone: deps.timezone });
+  // A handler stuck in the worker is stopped at half the limit, before the transaction's own limit.
+  const sandbox: RuleSandbox | undefined = deps.isolation
+    ? createRuleSandbox({ defaultIsolation: deps.isolation.default, limitMs: limitMs / 2, maxHeapMb: deps.isolation.workerHeapMb, log })
+    : undefined;
+  engine = createRuleEngine({ committer, events, store: ruleStore, registry, clock, sourceBase, log, timezone: deps.timezone, sandbox });
   committer.setProcessor(faultsArmed ? withFaultPoints(engine.process) : engine.process);
   committer.onCommitted(storage.committed);
   const ingest = createIngest({
@@ -120,6 +133,7 @@ export function createCore(deps: CoreDeps): Core {
     scheduler,
     async start(rules, options = {}) {
       engine.setRules(rules);
+      await sandbox?.whenReady().catch((err: unknown) => log.error('the rule worker did not start', { err: (err as Error).message }));
       await engine.catchUp();
       if (options.resumeCommands !== false) actuator.resume();
       scheduler.rearm();
@@ -131,6 +145,13 @@ export function createCore(deps: CoreDeps): Core {
       engine.persistPositions();
       committer.submit({ write() {} });
       committer.flushNow();
+    },
+    ruleWorkerReady: () => sandbox?.whenReady() ?? Promise.resolve(),
+    get isolatedRules() {
+      return sandbox?.isolated ?? [];
+    },
+    async close() {
+      await sandbox?.close();
     },
   };
 }

@@ -87,6 +87,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     maxPayloadBytes: config.mqtt.maxPayloadBytes,
     maxCommandAgeMs: config.commands.maxAge,
     qos0CommitMs: config.storage.qos0CommitInterval,
+    isolation: { default: config.rules.isolation, workerHeapMb: config.rules.workerHeapMb },
     timezone: config.timezone,
     onRejected: (message, r) => rejectedLog(`${r.code}`),
   });
@@ -118,6 +119,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   } catch (err) {
     await upstream?.close();
     core.scheduler.stop();
+    await core.close();
     db.close();
     throw err;
   }
@@ -200,6 +202,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
         await core.flush();
         await broker!.close();
         await core.flush();
+        await core.close();
         truncateWal(db);
         db.close();
         log.info('firstlight stopped', {});

@@ -3,6 +3,9 @@ import { defineRule, durationSchema, heldFor, z } from 'firstlight';
 
 export default defineRule({
   name: 'door-left-open',
+  // Shipped and tested with firstlight: runs in the gateway's thread. Rules you write run in the
+  // rule worker unless they say otherwise (rules.isolation in the README).
+  isolation: 'inline',
   description: 'a contact open for `after` (default 5 minutes) -> alert.raised',
   options: z.object({ after: durationSchema.prefault('5m') }),
   triggers: (options) => [

@@ -4,6 +4,9 @@ import { defineRule, schedule, z } from 'firstlight';
 
 export default defineRule({
   name: 'morning-lights',
+  // Shipped and tested with firstlight: runs in the gateway's thread. Rules you write run in the
+  // rule worker unless they say otherwise (rules.isolation in the README).
+  isolation: 'inline',
   description: 'weekdays at 06:45 -> house.morning, lights ON in options.rooms',
   options: z.object({
     /** A cron expression (minute hour day-of-month month day-of-week). */

@@ -31,6 +31,9 @@ function sensorCleared(device: string, ctx: RuleContext<Options>): void {
 
 export default defineRule({
   name: 'room-presence',
+  // Shipped and tested with firstlight: runs in the gateway's thread. Rules you write run in the
+  // rule worker unless they say otherwise (rules.isolation in the README).
+  isolation: 'inline',
   description: 'presence facts -> room.entered, and room.vacated after the vacancy delay',
   options,
   on: {

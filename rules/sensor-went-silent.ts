@@ -6,6 +6,9 @@ const SENSOR_REPORTS = ['sensor.temperature', 'sensor.humidity', 'sensor.occupan
 
 export default defineRule({
   name: 'sensor-went-silent',
+  // Shipped and tested with firstlight: runs in the gateway's thread. Rules you write run in the
+  // rule worker unless they say otherwise (rules.isolation in the README).
+  isolation: 'inline',
   description: 'no report from a sensor for `after` (default 1 hour) -> alert.raised',
   options: z.object({ after: durationSchema.prefault('1h') }),
   triggers: (options) => [

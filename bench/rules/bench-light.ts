@@ -8,6 +8,8 @@ const seen = new Map<string, number>();
 
 export default defineRule({
   name: 'bench-light',
+  // The bench measures the gateway's hot path; `npm run bench -- --isolate` runs this rule in the worker.
+  isolation: 'inline',
   description: 'bench: sensor.occupancy -> the room light ON, brightness = the room event count mod 256',
   // The bench drives tens of thousands of events per second through this rule; the default guard
   // (1,000 outputs per second) would drop them as a runaway rule.

@@ -65,6 +65,14 @@ export const configSchema = z.strictObject({
       dir: z.string().min(1).default('./rules'),
       /** Options per rule name, validated by each rule's own schema. */
       options: z.record(z.string(), z.unknown()).default({}),
+      /**
+       * Where rules run that do not say (`isolation` in defineRule): 'worker', a worker thread with a
+       * heap limit that a runaway rule cannot take the gateway down from; or 'inline', in the
+       * gateway's thread (faster per handler call, no memory containment).
+       */
+      isolation: z.enum(['worker', 'inline']).default('worker'),
+      /** Heap limit of the rule worker, in MB: a rule past it is stopped and struck. */
+      workerHeapMb: z.number().int().min(16).max(4096).default(64),
     })
     .prefault({}),
   /** Options per device adapter, validated by each adapter's own schema. */

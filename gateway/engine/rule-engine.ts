@@ -12,6 +12,7 @@ import { Invocation, StateAccess, type InvocationScope } from './invocation.ts';
 import { activeRule, type ActiveRule, type LoadedRule, type RuleStats } from './active-rule.ts';
 import { runQueued, startRun } from './run-modes.ts';
 import type { RuleStore } from './rule-store.ts';
+import type { RuleSandbox } from './sandbox/sandbox.ts';
 import { parseTriggerTimer, triggerTimerName, type CompiledTrigger } from './triggers/index.ts';
 import type { TriggerRuntime } from './triggers/runtime.ts';
 
@@ -30,6 +31,8 @@ export interface RuleEngineDeps {
   maxCascadeDepth?: number;
   /** Time zone of schedules that name none. Default: the system's. */
   timezone?: string;
+  /** Runs the functions of isolated rules in a worker (see sandbox/sandbox.ts). Default: all inline. */
+  sandbox?: Pick<RuleSandbox, 'isolate'>;
 }
 
 export interface RuleEngine {
@@ -222,6 +225,13 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     } catch (err) {
       running = undefined;
       failure = err instanceof Error ? err.message : String(err);
+      // Stopped in its worker (time limit, memory): struck like a rule stopped in the gateway's thread.
+      if ((err as { code?: unknown } | null)?.code === 'FL_RULE_STOPPED') {
+        rule.stats.strikes++;
+        if (rule.stats.strikes >= MAX_STRIKES) rule.stats.disabled = true;
+        if (rule.stats.disabled) failure += ', and the rule is disabled after repeated strikes';
+        log.error('rule stopped in its worker', { rule: rule.name, event: cause.id, strikes: rule.stats.strikes, disabled: rule.stats.disabled });
+      }
     }
     // An emit storm is recorded once per second, not once per dropped run.
     const silent = rateLimited && rule.budget.refused > 1;
@@ -277,7 +287,8 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   }
 
   return {
-    setRules(loaded) {
+    setRules(given) {
+      const loaded = deps.sandbox ? deps.sandbox.isolate(given) : given;
       const head = events.head();
       const previous = new Map(rules.map((r) => [r.name, r]));
       const next = loaded.map((l) => {

@@ -42,6 +42,13 @@ export interface TestGatewayOptions {
   confirmCommands?: { timeout: Duration; retries: number };
   /** A handler running longer than this (real time) is stopped. Default 5 s. */
   ruleTimeLimit?: Duration;
+  /**
+   * Where rule files run. Default 'inline': in the test's thread, which is quickest. 'worker': as the
+   * gateway runs them by default, in a worker with a heap limit (`workerHeapMb`, default 64).
+   * Rules given as definitions always run inline.
+   */
+  isolation?: 'worker' | 'inline';
+  workerHeapMb?: number;
 }
 
 export interface FactOptions {
@@ -101,6 +108,7 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
       maxPayloadBytes: 256 * 1024,
       maxCommandAgeMs: 60_000,
       ruleTimeLimitMs: options.ruleTimeLimit,
+      isolation: { default: options.isolation ?? 'inline', workerHeapMb: options.workerHeapMb ?? 64 },
     });
     for (const d of options.devices ?? []) {
       const info = core.registry.learn({ adapter: 'zigbee2mqtt', ...d });
@@ -162,12 +170,14 @@ export async function createTestGateway(options: TestGatewayOptions): Promise<Te
     async restart() {
       await core.flush();
       core.scheduler.stop();
+      await core.close();
       db.close();
       await open();
     },
     async close() {
       await core.flush();
       core.scheduler.stop();
+      await core.close();
       db.close();
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -73,6 +73,13 @@ rules:
   # Options per rule, checked by each rule's own schema, e.g.
   #   room-presence: { vacancyDelay: 10m, rooms: { bathroom: { vacancyDelay: 3m } } }
   options: {}
+  # Where rules run that do not say (isolation in defineRule): worker (a worker thread with a heap
+  # limit: a rule that runs out of memory or loops is stopped and struck, the gateway goes on) or
+  # inline (the gateway's own thread: quicker per call, no memory containment). The shipped rules
+  # say inline.
+  isolation: worker
+  # Heap limit of the rule worker, in MB.
+  workerHeapMb: 64
 
 # Options per device adapter, e.g.
 #   zigbee2mqtt:
