@@ -175,7 +175,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     uplink: upstream && { url: upstream.url, types: config.uplink!.types, inbox: upstream.inbox },
     http: http.url,
     data: dbFile,
-    rules: rules.map((r) => `${r.definition.name}@${r.version}`),
+    rules: rules.map((r) => `${r.definition.name}@${r.version}${core.isolatedRules.includes(r.definition.name) ? ' (worker)' : ''}`),
     adapters: adapters.map((a) => a.name),
     events: core.events.head(),
   });

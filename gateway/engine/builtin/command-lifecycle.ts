@@ -30,6 +30,8 @@ function reported(on: boolean, ctx: Parameters<NonNullable<typeof rule.on>['ligh
 
 const rule = defineRule({
   name: COMMAND_LIFECYCLE,
+  // Part of the gateway, on every command's path: never in the rule worker.
+  isolation: 'inline',
   description: 'confirms light commands by the state the device reports; retries, then records failure',
   options,
   per: 'device',

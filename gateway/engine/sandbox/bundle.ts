@@ -1,6 +1,6 @@
 // Bundles the isolated rule files with the worker's runtime into one ES module, so the worker needs no
 // TypeScript loader of its own (which would cost it another V8 isolate's worth of memory).
-import { buildSync } from 'esbuild';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const runtime = fileURLToPath(new URL('./worker-runtime.ts', import.meta.url));
@@ -8,6 +8,8 @@ const runtime = fileURLToPath(new URL('./worker-runtime.ts', import.meta.url));
 /** The module's source; each rule is imported lazily so that one that throws at load is named alone. */
 export function bundleRules(files: readonly string[]): string {
   const loaders = files.map((f) => `() => import(${JSON.stringify(f)})`).join(',\n  ');
+  // Loaded on first use: a gateway whose rules all run inline never pays for esbuild.
+  const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const result = buildSync({
     stdin: {
       contents: `import { serve } from ${JSON.stringify(runtime)};\nserve([\n  ${loaders}\n]);\n`,
@@ -21,9 +23,9 @@ export function bundleRules(files: readonly string[]): string {
     target: 'node20',
     write: false,
     logLevel: 'silent',
-    // Handler stack traces keep the rule file's own line numbers.
-    sourcemap: 'inline',
-    sourcesContent: false,
+    // Minified, and without a source map: the worker then costs ~18 MB instead of ~23 (and ~77 with
+    // an inline map). Failures are recorded by their message, which minifying leaves alone.
+    minify: true,
   });
   return result.outputFiles[0]!.text;
 }

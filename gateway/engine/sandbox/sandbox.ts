@@ -63,7 +63,8 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
     const memory = allocateChannel(CHANNEL_BYTES);
     const thread = new Worker(new URL(`data:text/javascript;base64,${Buffer.from(code!).toString('base64')}`), {
       workerData: { memory, files, options: ruleOptions },
-      resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(2, maxHeapMb >> 3)) },
+      // A small young generation: handlers make short-lived garbage, and every MB of it is resident.
+      resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(2, maxHeapMb >> 5)) },
       execArgv: [],
     });
     thread.unref();
