@@ -125,6 +125,8 @@ for (let run = 1; run <= RUNS; run++) {
   await measureLoad(`lower wear ${LOWER_WEAR}, QoS 0`, LOWER_WEAR, 0, values.quick ? [10] : [1, 10, 100], 7000);
   await measureLoad('lower wear { qos0CommitInterval: 1s }, QoS 0', '{ qos0CommitInterval: 1s }', 0, [10], 3000);
   await measureLoad('{ synchronous: NORMAL }, QoS 1', '{ synchronous: NORMAL }', 1, [10], 2000);
+  await measureLoad('{ pageSize: 1024 } (a new log), QoS 1', '{ pageSize: 1024 }', 1, [10], 2000);
+  await measureLoad(`{ pageSize: 1024 } + ${LOWER_WEAR}, QoS 0`, '{ pageSize: 1024, qos0CommitInterval: 5s }', 0, [10], 7000);
 }
 
 const lines: string[] = [`firstlight footprint: medians of ${RUNS} runs (min–max); Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`, ''];

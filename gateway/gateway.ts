@@ -60,7 +60,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   if (!config.broker) assertMqttExposure(config.mqtt);
   const dbFile = join(config.data, DB_FILE);
   // A corrupt file is moved aside and a fresh log started, recording why: never a crash loop.
-  const { db } = openLogWithRecovery({ file: dbFile, synchronous: config.storage.synchronous, clock, sourceBase: `/sites/${config.site}`, log });
+  const { db } = openLogWithRecovery({ file: dbFile, synchronous: config.storage.synchronous, pageSize: config.storage.pageSize, clock, sourceBase: `/sites/${config.site}`, log });
   const adapters = await loadAdapters(config.devices);
   const { rules, errors } = await loadRules(config.rules.dir, config.rules.options);
   for (const e of errors) log.error('rule not loaded', { file: e.file, error: e.error });

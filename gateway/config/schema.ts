@@ -81,6 +81,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** FULL: commits survive power loss. NORMAL: they survive a crash of the process only. */
       synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+      /**
+       * SQLite page size of a log this gateway creates (an existing log keeps its own). Each commit
+       * writes every page it touched in full: 1024 halves the bytes written per event at low rates
+       * (SD-card wear) for ~15% more CPU per event at high rates.
+       */
+      pageSize: z.union([z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192)]).default(4096),
       /** How often the WAL is checkpointed into the database file (off the commit path). */
       checkpointInterval: durationSchema.prefault('1s'),
       /** Pruning of old events by age and size, per event type. */

@@ -14,6 +14,8 @@ export interface OpenOptions {
    */
   synchronous?: 'FULL' | 'NORMAL';
   readonly?: boolean;
+  /** Page size of a database this call creates; an existing one keeps its own. Default 4096. */
+  pageSize?: number;
 }
 
 const migrations: readonly string[] = [
@@ -95,6 +97,8 @@ export function openDatabase(options: OpenOptions): Db {
   const db = new Database(options.file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   if (options.readonly) return db;
+  // Only an empty file takes a page size, and only before it is switched to WAL.
+  if (options.pageSize !== undefined && isEmpty(db)) db.pragma(`page_size = ${options.pageSize}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   // Checkpoints run from a timer (see checkpointer.ts), never inside a commit: an automatic
@@ -106,6 +110,10 @@ export function openDatabase(options: OpenOptions): Db {
   db.pragma('cache_size = -16384');
   migrate(db);
   return db;
+}
+
+function isEmpty(db: Db): boolean {
+  return db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() === 0;
 }
 
 function migrate(db: Db): void {

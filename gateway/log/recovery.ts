@@ -46,7 +46,7 @@ function check(options: OpenOptions): { db: Db } | { reason: string } {
 
 export function openLogWithRecovery(options: RecoveryOptions): { db: Db; recovered?: Recovered } {
   const { file } = options;
-  const open = { file, synchronous: options.synchronous };
+  const open = { file, synchronous: options.synchronous, pageSize: options.pageSize };
   if (file === ':memory:' || !existsSync(file)) return { db: openDatabase(open) };
   const first = check(open);
   if ('db' in first) return { db: first.db };
