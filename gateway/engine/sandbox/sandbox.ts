@@ -183,6 +183,8 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
         if (files.length > 0) {
           try {
             code = bundleRules(files);
+            // Booting now, it is usually ready before the first event for these rules arrives.
+            worker = start();
           } catch (err) {
             bundleError = `bundling failed: ${(err as Error).message}`;
             log.error('isolated rules could not be bundled', { error: bundleError });
