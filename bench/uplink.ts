@@ -51,7 +51,7 @@ const log = { info() {}, warn() {}, error: (m: string, d?: unknown) => console.e
 const core = createCore({ db, clock: systemClock, adapters: [], sourceBase: '/sites/bench', log, publish: (_m, done) => done(null), maxPayloadBytes: 1 << 20, maxCommandAgeMs: 60_000 });
 await core.start([]);
 // As in the gateway: the WAL is checkpointed into the database file every second, off the commit path.
-const checkpointer = startCheckpointer(db, 1000, (err) => console.error('checkpoint failed', err));
+const checkpointer = startCheckpointer(db, systemClock, 1000, (err) => console.error('checkpoint failed', err));
 
 let seq = 0;
 let consumer: ChildProcess | undefined;
@@ -168,7 +168,7 @@ consumer = undefined;
 await upstreamLink.close();
 await core.flush();
 core.scheduler.stop();
-await checkpointer.stop();
+checkpointer.stop();
 db.close();
 await upstream.remove();
 dir.remove();

@@ -137,7 +137,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     log,
     typeChecker: typescriptAvailable() ? createRuleTypeChecker({ clock }) : undefined,
   });
-  const checkpointer = startCheckpointer(db, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
+  const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
   const retentionConfig = config.storage.retention;
   const retention = retentionConfig.enabled
     ? startRetentionJob({
@@ -193,7 +193,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
         await ruleWatcher.stop();
         await http.close();
         core.scheduler.stop();
-        await checkpointer.stop();
+        checkpointer.stop();
         retention?.stop();
         // Stops forwarding and taking inbox messages; the uplink's cursor commits with the flushes below.
         await upstream?.close();
