@@ -9,7 +9,7 @@ import type { DeviceKind } from '../../sdk/device.ts';
 import type { TriggerSpec } from '../../sdk/triggers.ts';
 import type { LoadedRule } from '../active-rule.ts';
 import { bundleRules } from './bundle.ts';
-import { allocateChannel, Channel, Turn, type AskRequest, type RecordedCall, type RunReply, type RunRequest, type Target } from './channel.ts';
+import { allocateChannel, Channel, Turn, TURN, type AskRequest, type RecordedCall, type RunReply, type RunRequest, type Target } from './channel.ts';
 
 export type Isolation = 'worker' | 'inline';
 
@@ -113,13 +113,16 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
         throw new Error(`its worker did not load within ${READY_TIMEOUT_MS / 1000} s`);
       }
     }
-    Atomics.store(w.channel.ctl, 0, Turn.Idle);
+    Atomics.store(w.channel.ctl, TURN, Turn.Idle);
     w.ready = true;
     return w;
   }
 
   /** Runs one function in the worker and replays what it recorded onto the engine's context. */
   function call(rule: number, target: Target, arg: unknown, ctx: RuleContext): void {
+    // A call abandoned half-way (the transaction's own time limit stopped it) may still be running in
+    // the worker, which would answer into this call's buffer: start over with a fresh worker.
+    if (worker?.ready && worker.channel.turn !== Turn.Idle) stop('a call was abandoned');
     const w = ready();
     const request: RunRequest = {
       rule,
@@ -146,7 +149,7 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
       }
     }
     const reply = w.channel.read<RunReply>();
-    Atomics.store(w.channel.ctl, 0, Turn.Idle);
+    Atomics.store(w.channel.ctl, TURN, Turn.Idle);
     if (!reply.ok) throw new Error(reply.error);
     replay(reply.calls, ctx);
   }
