@@ -89,7 +89,7 @@ export interface RunRequest {
   target: Target;
   /** The event (for `on`), the fired timer (dueAt in ms), or the trigger's fired data. */
   arg: unknown;
-  ctx: { rule: string; version: string; key: string; now: number; options: unknown; state: unknown };
+  ctx: { rule: string; version: string; key: string; now: number; options: unknown; state?: unknown };
 }
 
 export type RunReply = { ok: true; calls: RecordedCall[] } | { ok: false; error: string };

@@ -128,7 +128,8 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
       rule,
       target,
       arg,
-      ctx: { rule: ctx.rule, version: ctx.version, key: ctx.key, now: ctx.now.getTime(), options: ctx.options, state: ctx.state.get() ?? null },
+      // No state: the key is left out of the JSON (a state of null is kept as null).
+      ctx: { rule: ctx.rule, version: ctx.version, key: ctx.key, now: ctx.now.getTime(), options: ctx.options, state: ctx.state.get() },
     };
     w.channel.send(request, Turn.Request);
     const started = performance.now();

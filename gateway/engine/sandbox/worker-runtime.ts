@@ -75,7 +75,7 @@ const NONE = Symbol('none');
 
 /** A context that records instead of acting; reads come from the request or, for devices, by asking. */
 function recordingContext(req: RunRequest, calls: RecordedCall[], channel: Channel): RuleContext {
-  let state: unknown = req.ctx.state === null ? undefined : req.ctx.state;
+  let state: unknown = req.ctx.state;
   let changed: unknown = NONE;
   const ask = <T>(question: AskRequest): T => {
     channel.send(question, Turn.Ask);
