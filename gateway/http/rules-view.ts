@@ -17,7 +17,12 @@ export interface RuleRow {
   /** Mean time per run, in ms. */
   meanMs: number | null;
   lastFailure: { at: string; eventId: string; error: string; id: string } | null;
-  status: 'ok' | 'failing' | 'lagging';
+  /** Where its handlers run: the rule worker, or the gateway's own thread. */
+  isolation: 'worker' | 'inline';
+  /** Times it was stopped (time limit, out of memory); disabled after three, until a new version. */
+  strikes: number;
+  disabled: boolean;
+  status: 'ok' | 'failing' | 'lagging' | 'disabled';
 }
 
 /** A rule that failed this recently counts as failing. */
@@ -27,7 +32,14 @@ const LAGGING_AFTER = 1000;
 /** How many recent rule.failed events are read to find each rule's last failure. */
 const RECENT_FAILURES = 200;
 
-export function ruleRows(deps: { stats: Map<string, RuleStats & { version: string; position: number }>; head: number; reader: EventReader; now: number }): RuleRow[] {
+export function ruleRows(deps: {
+  stats: Map<string, RuleStats & { version: string; position: number }>;
+  head: number;
+  reader: EventReader;
+  now: number;
+  /** Names of the rules that run in the rule worker. */
+  isolated: readonly string[];
+}): RuleRow[] {
   const lastFailure = new Map<string, RuleRow['lastFailure']>();
   for (const e of deps.reader.query({ type: 'rule.failed', limit: RECENT_FAILURES, newest: true }).reverse()) {
     const f = e.data as EventData<'rule.failed'>;
@@ -49,7 +61,10 @@ export function ruleRows(deps: { stats: Map<string, RuleStats & { version: strin
       busyMs: Math.round(s.busyMs * 1000) / 1000,
       meanMs: s.runs > 0 ? Math.round((s.busyMs / s.runs) * 1000) / 1000 : null,
       lastFailure: failure,
-      status: failing ? 'failing' : lag > LAGGING_AFTER ? 'lagging' : 'ok',
+      isolation: deps.isolated.includes(name) ? 'worker' : 'inline',
+      strikes: s.strikes,
+      disabled: s.disabled,
+      status: s.disabled ? 'disabled' : failing ? 'failing' : lag > LAGGING_AFTER ? 'lagging' : 'ok',
     };
   });
 }

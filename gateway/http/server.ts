@@ -32,7 +32,7 @@ export interface HttpServerDeps {
   host: string;
   port: number;
   tokenHash?: string | undefined;
-  core: Pick<Core, 'committer' | 'events' | 'registry' | 'engine' | 'ingest' | 'actuator'>;
+  core: Pick<Core, 'committer' | 'events' | 'registry' | 'engine' | 'ingest' | 'actuator' | 'isolatedRules'>;
   /** The log's database file (opened again here, read-only). */
   dbFile: string;
   dataDir: string;
@@ -72,7 +72,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<HttpServer>
   const lineage: LineageReader = { log: reader, devices: core.registry };
   const activity = createDeviceActivity({ onCommitted, seed: (window) => reader.lastSeenAfter(Math.max(0, reader.head() - window)) });
   const feed = createLiveFeed({ onCommitted, ...deps.feed });
-  const rules = () => ruleRows({ stats: core.engine.stats(), head: core.events.head(), reader, now: now() });
+  const rules = () => ruleRows({ stats: core.engine.stats(), head: core.events.head(), reader, now: now(), isolated: core.isolatedRules });
   const health = createHealth({ dbFile: deps.dbFile, dataDir: deps.dataDir, commits: core.committer.stats, onCommitted, rules, head: () => core.events.head(), now, version: VERSION, site: deps.site });
   const metrics = createMetrics({
     ingest: core.ingest.stats,

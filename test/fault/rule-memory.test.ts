@@ -51,6 +51,10 @@ describe('a rule that exhausts its memory, in a running gateway', () => {
     }
     await client.endAsync();
     expect(gateway.proc.exitCode).toBeNull();
+    // The API says which rule was disabled, and why.
+    const { rules } = (await (await fetch(`${gateway.httpUrl}/api/rules`)).json()) as { rules: Array<Record<string, unknown>> };
+    expect(rules.find((r) => r.name === 'hog')).toMatchObject({ isolation: 'worker', strikes: 3, disabled: true, status: 'disabled' });
+    expect(rules.find((r) => r.name === 'echo')).toMatchObject({ isolation: 'worker', strikes: 0, status: 'ok' });
     expect(await gateway.stop()).toBe(0);
 
     const db = new Database(join(project.data, 'firstlight.db'), { readonly: true });

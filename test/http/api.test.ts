@@ -119,7 +119,7 @@ describe('the HTTP API', () => {
   it('shows rules with version, lag, runs, failures and time spent', async () => {
     const { rules } = (await get('/api/rules')).body;
     const presence = rules.find((r: any) => r.name === 'room-presence');
-    expect(presence).toMatchObject({ lag: 0, failures: 0, lastError: null, status: 'ok' });
+    expect(presence).toMatchObject({ lag: 0, failures: 0, lastError: null, status: 'ok', isolation: 'inline', strikes: 0, disabled: false });
     expect(presence.version).toMatch(/^[0-9a-f]{12}$/);
     expect(presence.runs).toBeGreaterThanOrEqual(1);
     expect(presence.busyMs).toBeGreaterThan(0);

@@ -100,8 +100,9 @@ export function renderDevices(el, devices, now = Date.now()) {
 export function renderRules(el, rules) {
   if (rules.length === 0) return el.replaceChildren(h('p', { class: 'empty' }, 'No rules are loaded.'));
   el.replaceChildren(...rules.map((r) => h('div', { class: 'rule', 'data-rule': r.name, 'data-status': r.status },
-    h('div', { class: 'rule-head' }, h('strong', {}, r.name), h('span', { class: 'meta mono' }, r.version.slice(0, 8))),
+    h('div', { class: 'rule-head' }, h('strong', {}, r.name), h('span', { class: 'meta mono' }, `${r.version.slice(0, 8)} · ${r.isolation}`)),
     h('div', { class: 'meta' }, `${r.runs} runs · ${r.failures} failures · lag ${r.lag}` + (r.meanMs !== null ? ` · ${r.meanMs.toFixed(3)} ms/run` : '') + (r.lastRunAt ? ` · last ${clock(r.lastRunAt)}` : '')),
+    r.strikes > 0 ? h('div', { class: 'error' }, r.disabled ? `disabled after ${r.strikes} strikes: save a new version to run it again` : `${r.strikes} strike${r.strikes > 1 ? 's' : ''} (stopped by the time or memory limit)`) : null,
     r.lastFailure ? h('a', { class: 'error', href: `#/event/${encodeURIComponent(r.lastFailure.id)}` }, `${clock(r.lastFailure.at)} ${r.lastFailure.error}`) : null)));
 }
 
