@@ -64,8 +64,18 @@ export class Channel {
     return JSON.parse(decoder.decode(this.#bytes.slice(0, this.ctl[LENGTH]))) as T;
   }
 
-  /** Blocks while the turn is `turn`, for at most `ms`; returns the turn now. */
-  waitWhile(turn: number, ms = Infinity): number {
+  /**
+   * Blocks while the turn is `turn`, for at most `ms`; returns the turn now. It first spins for up to
+   * `spinUs`: the other side usually answers within microseconds, and putting a thread to sleep and
+   * waking it costs ~30 us each way on a small machine (a round trip of 75 us spinning none, ~7 us
+   * spinning).
+   */
+  waitWhile(turn: number, ms = Infinity, spinUs = 0): number {
+    if (spinUs > 0) {
+      const until = performance.now() + spinUs / 1000;
+      while (Atomics.load(this.ctl, TURN) === turn && performance.now() < until);
+      if (Atomics.load(this.ctl, TURN) !== turn) return this.turn;
+    }
     Atomics.wait(this.ctl, TURN, turn, ms);
     return this.turn;
   }

@@ -44,6 +44,8 @@ export class RuleStoppedError extends Error {
 
 /** How often a waiting engine looks whether the worker is still alive. */
 const POLL_MS = 10;
+/** How long the engine spins for a reply before it sleeps (see Channel.waitWhile). */
+const SPIN_US = 100;
 /** How long a worker may take to load its rules. */
 const READY_TIMEOUT_MS = 30_000;
 const CHANNEL_BYTES = 8 << 20;
@@ -134,7 +136,7 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
     w.channel.send(request, Turn.Request);
     const started = performance.now();
     for (;;) {
-      const turn = w.channel.waitWhile(Turn.Request, POLL_MS);
+      const turn = w.channel.waitWhile(Turn.Request, POLL_MS, SPIN_US);
       if (turn === Turn.Reply) break;
       if (turn === Turn.Ask) {
         w.channel.send(answer(w.channel.read<AskRequest>(), ctx), Turn.Request);
