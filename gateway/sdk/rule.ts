@@ -108,7 +108,7 @@ export interface RuleDefinition<T extends string = string, S extends z.ZodType =
   /**
    * Where the rule's handlers run. 'worker' (the default, `rules.isolation` in the config): in a worker
    * thread with a heap limit, so a rule that exhausts memory or loops is stopped and struck without
-   * taking the gateway down; each handler call costs two thread hand-offs (~70 us). 'inline': in the
+   * taking the gateway down; each handler call costs two thread hand-offs (10-75 us). 'inline': in the
    * gateway's own thread, for hot-path rules you trust; a loop is still stopped by the time limit.
    * Rules given to the test kit as definitions, not files, always run inline.
    */
