@@ -6,7 +6,7 @@ import { toCloudEventJson, type LoggedEvent } from '../events/event.ts';
 import { DB_FILE } from '../gateway.ts';
 import { openDatabase } from '../log/database.ts';
 import { createEventStore, type EventQuery } from '../log/event-store.ts';
-import { parseDuration } from '../sdk/duration.ts';
+import { timeOrAgo } from '../sdk/duration.ts';
 import { configFlags, configFlagsHelp, configFromFlags, parseArgs } from './options.ts';
 
 const HELP = `Usage: firstlight events [filters] [options]
@@ -102,11 +102,9 @@ export async function runEvents(argv: string[]): Promise<number> {
 
 /** An RFC 3339 time, or a duration back from now ("15m"), as an RFC 3339 time. */
 export function parseTime(text: string, flag: string): string {
-  const ago = parseDuration(text);
-  if (ago !== undefined && !/^\d+$/.test(text)) return new Date(Date.now() - ago).toISOString();
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new FirstlightError('FL_ERR_USAGE', `${flag} takes an RFC 3339 time or a duration like "15m", not "${text}"`);
-  return new Date(t).toISOString();
+  const time = timeOrAgo(text, Date.now());
+  if (time === undefined) throw new FirstlightError('FL_ERR_USAGE', `${flag} takes an RFC 3339 time or a duration like "15m", not "${text}"`);
+  return time;
 }
 
 /** One readable line: position, time, type, key, subject, data. */

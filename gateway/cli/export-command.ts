@@ -8,7 +8,7 @@ import { toCloudEventJson, type LoggedEvent } from '../events/event.ts';
 import { DB_FILE } from '../gateway.ts';
 import { openDatabase } from '../log/database.ts';
 import { createEventStore, type EventQuery, type EventStore } from '../log/event-store.ts';
-import { parseDuration } from '../sdk/duration.ts';
+import { parseTime } from './events-command.ts';
 import { configFromFlags, parseArgs } from './options.ts';
 
 const HELP = `Usage: firstlight export [filters] [--out <file>]
@@ -58,8 +58,8 @@ export async function runExport(argv: string[]): Promise<number> {
     throw new FirstlightError('FL_ERR_NO_LOG', `no log at ${file}`, ['start the gateway first, or point --data at the directory it writes to']);
   }
   const query: EventQuery = {
-    since: values.since === undefined ? undefined : timeArg(values.since, '--since'),
-    until: values.until === undefined ? undefined : timeArg(values.until, '--until'),
+    since: values.since === undefined ? undefined : parseTime(values.since, '--since'),
+    until: values.until === undefined ? undefined : parseTime(values.until, '--until'),
     type: values.type,
     key: values.key,
   };
@@ -105,12 +105,4 @@ function exportedEvent(e: LoggedEvent): Record<string, unknown> {
   const { data, ...attributes } = toCloudEventJson(e);
   if (!e.raw) return { ...attributes, data };
   return { ...attributes, rawtopic: e.raw.topic, rawpayload: e.raw.payload, data };
-}
-
-function timeArg(text: string, flag: string): string {
-  const ago = parseDuration(text);
-  if (ago !== undefined && !/^\d+$/.test(text)) return new Date(Date.now() - ago).toISOString();
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new FirstlightError('FL_ERR_USAGE', `${flag} takes an RFC 3339 time or a duration like "15m", not "${text}"`);
-  return new Date(t).toISOString();
 }

@@ -1,7 +1,7 @@
 // Reads the event filters and paging parameters the API and the live feed share, with a 400 and a
 // stable code for anything malformed.
 import type { EventQuery } from '../log/event-store.ts';
-import { parseDuration } from '../sdk/duration.ts';
+import { timeOrAgo } from '../sdk/duration.ts';
 import { HttpError } from './router.ts';
 
 export const DEFAULT_LIMIT = 50;
@@ -55,11 +55,9 @@ export function integer(q: URLSearchParams, name: string, min: number, max: numb
 function time(q: URLSearchParams, name: string, now: number): string | undefined {
   const text = q.get(name);
   if (text === null) return undefined;
-  const ago = /^\d+$/.test(text) ? undefined : parseDuration(text);
-  if (ago !== undefined) return new Date(now - ago).toISOString();
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw bad(`${name} takes an RFC 3339 time or a duration like "15m", not "${text}"`);
-  return new Date(t).toISOString();
+  const time = timeOrAgo(text, now);
+  if (time === undefined) throw bad(`${name} takes an RFC 3339 time or a duration like "15m", not "${text}"`);
+  return time;
 }
 
 function bad(message: string): HttpError {

@@ -30,6 +30,17 @@ export function parseDuration(text: string | number): Duration | undefined {
   return matched > 0 && matched === s.length ? Math.round(total) : undefined;
 }
 
+/**
+ * An RFC 3339 time, or a duration back from `now` ("15m", "2h"), as an RFC 3339 time; undefined for
+ * anything else. A bare number is read as a time, not as milliseconds ago.
+ */
+export function timeOrAgo(text: string, now: number): string | undefined {
+  const ago = /^\d+$/.test(text) ? undefined : parseDuration(text);
+  if (ago !== undefined) return new Date(now - ago).toISOString();
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
 /** A zod schema for a duration written as a string ("10m") or a number of milliseconds. */
 export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
