@@ -67,6 +67,8 @@ const POSITION_SLACK = 1000;
 
 const BACKLOG_BATCH = 1000;
 
+const disabledNote = (rule: ActiveRule): string => (rule.stats.disabled ? ', and the rule is disabled after repeated strikes' : '');
+
 
 export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
   const { committer, events, store, registry, clock, log } = deps;
@@ -190,7 +192,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     };
     const limitMs = stuck.get(`${rule.name}\u0000${cause.id}`);
     if (limitMs !== undefined) {
-      recordFailure(rule, cause, scope.now, `stopped: ran longer than the ${limitMs} ms time limit (a loop?); the event is skipped${rule.stats.disabled ? ', and the rule is disabled after repeated strikes' : ''}`);
+      recordFailure(rule, cause, scope.now, `stopped: ran longer than the ${limitMs} ms time limit (a loop?); the event is skipped${disabledNote(rule)}`);
       return false;
     }
     const inv = new Invocation(scope, invocationDeps);
@@ -227,16 +229,21 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       failure = err instanceof Error ? err.message : String(err);
       // Stopped in its worker (time limit, memory): struck like a rule stopped in the gateway's thread.
       if ((err as { code?: unknown } | null)?.code === 'FL_RULE_STOPPED') {
-        rule.stats.strikes++;
-        if (rule.stats.strikes >= MAX_STRIKES) rule.stats.disabled = true;
-        if (rule.stats.disabled) failure += ', and the rule is disabled after repeated strikes';
-        log.error('rule stopped in its worker', { rule: rule.name, event: cause.id, strikes: rule.stats.strikes, disabled: rule.stats.disabled });
+        strikeRule(rule, cause.id, 'rule stopped in its worker');
+        failure += disabledNote(rule);
       }
     }
     // An emit storm is recorded once per second, not once per dropped run.
     const silent = rateLimited && rule.budget.refused > 1;
     recordFailure(rule, cause, scope.now, failure!, silent);
     return false;
+  }
+
+  /** Counts a strike against a rule that was stopped; the third disables it until a new version. */
+  function strikeRule(rule: ActiveRule, eventId: string, message: string): void {
+    rule.stats.strikes++;
+    if (rule.stats.strikes >= MAX_STRIKES) rule.stats.disabled = true;
+    log.error(message, { rule: rule.name, event: eventId, strikes: rule.stats.strikes, disabled: rule.stats.disabled });
   }
 
   // Isolated: the failure is recorded as an event, the rule moves past the event, others go on.
@@ -359,9 +366,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
       }
       const { rule, eventId } = culprit;
       stuck.set(`${rule.name}\u0000${eventId}`, limitMs);
-      rule.stats.strikes++;
-      if (rule.stats.strikes >= MAX_STRIKES) rule.stats.disabled = true;
-      log.error('rule stopped by the time limit', { rule: rule.name, event: eventId, strikes: rule.stats.strikes, disabled: rule.stats.disabled });
+      strikeRule(rule, eventId, 'rule stopped by the time limit');
       return true;
     },
   };

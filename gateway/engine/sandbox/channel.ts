@@ -49,11 +49,9 @@ export class Channel {
   /** Writes a message and hands the turn over. Throws when it does not fit. */
   send(message: unknown, turn: number): void {
     const text = JSON.stringify(message) ?? 'null';
-    // A UTF-16 unit encodes to at most 3 bytes: check before writing past the end.
-    if (text.length * 3 > this.#bytes.length && encoder.encode(text).length > this.#bytes.length) {
-      throw new Error(`message of ${text.length} characters exceeds the rule worker's ${this.#bytes.length >> 20} MiB channel`);
-    }
-    const { written } = encoder.encodeInto(text, this.#bytes);
+    // encodeInto stops at the end of the buffer: a message that did not fit was not read whole.
+    const { read, written } = encoder.encodeInto(text, this.#bytes);
+    if (read < text.length) throw new Error(`message of ${text.length} characters exceeds the rule worker's ${this.#bytes.length >> 20} MiB channel`);
     this.ctl[LENGTH] = written;
     Atomics.store(this.ctl, TURN, turn);
     Atomics.notify(this.ctl, TURN);

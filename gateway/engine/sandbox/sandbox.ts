@@ -55,7 +55,8 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
   let files: string[] = [];
   let ruleOptions: unknown[] = [];
   let signature = '';
-  let code: string | undefined;
+  // The bundle as the worker loads it: encoded once per set of isolated rules, not per (re)start.
+  let url: URL | undefined;
   let bundleError: string | undefined;
   let worker: { thread: Worker; channel: Channel; ready: boolean; online: Promise<void>; isOnline: boolean } | undefined;
   let isolatedNames: string[] = [];
@@ -63,7 +64,7 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
   function start(): NonNullable<typeof worker> {
     if (bundleError !== undefined) throw new Error(`could not run in its worker: ${bundleError}`);
     const memory = allocateChannel(CHANNEL_BYTES);
-    const thread = new Worker(new URL(`data:text/javascript;base64,${Buffer.from(code!).toString('base64')}`), {
+    const thread = new Worker(url!, {
       workerData: { memory, files, options: ruleOptions },
       // A small young generation: handlers make short-lived garbage, and every MB of it is resident.
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(2, maxHeapMb >> 5)) },
@@ -184,11 +185,11 @@ export function createRuleSandbox(options: SandboxOptions): RuleSandbox {
         signature = next;
         files = chosen.map((r) => r.file!);
         ruleOptions = chosen.map((r) => r.options);
-        code = undefined;
+        url = undefined;
         bundleError = undefined;
         if (files.length > 0) {
           try {
-            code = bundleRules(files);
+            url = new URL(`data:text/javascript;base64,${Buffer.from(bundleRules(files)).toString('base64')}`);
             // Booting now, it is usually ready before the first event for these rules arrives.
             worker = start();
           } catch (err) {

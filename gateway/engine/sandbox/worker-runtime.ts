@@ -81,7 +81,7 @@ const NONE = Symbol('none');
 
 /** A context that records instead of acting; reads come from the request or, for devices, by asking. */
 function recordingContext(req: RunRequest, calls: RecordedCall[], channel: Channel): RuleContext {
-  let state: unknown = req.ctx.state;
+  const state = req.ctx.state;
   let changed: unknown = NONE;
   const ask = <T>(question: AskRequest): T => {
     channel.send(question, Turn.Ask);
@@ -106,7 +106,6 @@ function recordingContext(req: RunRequest, calls: RecordedCall[], channel: Chann
       },
       delete() {
         changed = undefined;
-        state = undefined;
         calls.push(['state.delete']);
       },
     },
