@@ -3,7 +3,6 @@
 // sees lights follow people within seconds. Ctrl-C stops both cleanly.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
@@ -19,8 +18,9 @@ import { createMqttTransport } from '../../simulators/transport.ts';
 import { configFlags, configFlagsHelp, configFromFlags, parseArgs } from './options.ts';
 import { adapterFor, numberArg, readBuilding } from './simulate-command.ts';
 import { untilSignal } from './until-signal.ts';
+import { packagePath } from '../package-root.ts';
 
-const HOME = fileURLToPath(new URL('../../simulators/buildings/home.yaml', import.meta.url));
+const HOME = packagePath('simulators/buildings/home.yaml');
 const DEMO_DATA = './demo-data';
 /** Marks a directory as the demo's own, so the demo only ever clears a log it wrote itself. */
 const MARKER = '.firstlight-demo';

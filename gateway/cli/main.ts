@@ -9,6 +9,7 @@ import { runInstallService } from './install-service-command.ts';
 import { runStart } from './start-command.ts';
 import { runToken } from './token-command.ts';
 import { runWhy } from './why-command.ts';
+import { packagePath } from '../package-root.ts';
 
 const HELP = `firstlight: an event-first reaction gateway for smart buildings
 
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       case '--version':
       case '-v': {
         const { readFileSync } = await import('node:fs');
-        const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+        const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
         process.stdout.write(`${pkg.version}\n`);
         return 0;
       }

@@ -2,9 +2,9 @@
 // package is installed (a devDependency: on a Pi installed with --omit=dev it is absent).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Clock } from '../clock.ts';
 import type { RuleProblem } from './rule-problem.ts';
+import { packagePath } from '../package-root.ts';
 
 export type TypeCheckResult =
   | { kind: 'ok' }
@@ -24,8 +24,8 @@ export interface RuleTypeCheckerDeps {
   timeoutMs?: number;
 }
 
-const CHILD = fileURLToPath(new URL('./type-check-child.js', import.meta.url));
-const FALLBACK_CONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
+const CHILD = packagePath('gateway/engine/type-check-child.js');
+const FALLBACK_CONFIG = packagePath('tsconfig.json');
 
 /** Whether the `typescript` package can be loaded by this installation. */
 export function typescriptAvailable(): boolean {

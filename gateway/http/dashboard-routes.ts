@@ -2,9 +2,11 @@
 // data, so they are served without a token; the data they fetch is not.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Route } from './router.ts';
+import { packagePath } from '../package-root.ts';
 
-const DIR = new URL('./dashboard/', import.meta.url);
+const DIR = packagePath('gateway/http/dashboard/');
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
@@ -22,7 +24,7 @@ export const DASHBOARD_PATHS = new Set(Object.keys(FILES));
 
 export function dashboardRoutes(): Route[] {
   return Object.entries(FILES).map(([path, { file, type }]) => {
-    const body = readFileSync(new URL(file, DIR));
+    const body = readFileSync(join(DIR, file));
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
     return {
       path,

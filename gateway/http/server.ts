@@ -27,6 +27,7 @@ import { opsRoutes } from './ops-routes.ts';
 import { HttpError, createRouter, sendError } from './router.ts';
 import { rulesRoutes } from './rules-routes.ts';
 import { ruleRows } from './rules-view.ts';
+import { packagePath } from '../package-root.ts';
 
 export interface HttpServerDeps {
   host: string;
@@ -53,7 +54,7 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',

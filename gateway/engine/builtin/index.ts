@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { LoadedRule } from '../active-rule.ts';
 import { ruleVersion } from '../rule-loader.ts';
 import commandLifecycle from './command-lifecycle.ts';
+import { packagePath } from '../../package-root.ts';
 
 export interface BuiltinOptions {
   /** How long a device has to confirm a command; 0 turns confirmation (and retries) off. */
@@ -12,13 +13,13 @@ export interface BuiltinOptions {
 
 export function builtinRules(options: BuiltinOptions): LoadedRule[] {
   if (options.confirmTimeout <= 0) return [];
-  const file = new URL('./command-lifecycle.ts', import.meta.url);
+  const file = packagePath('gateway/engine/builtin/command-lifecycle.ts');
   return [
     {
       definition: commandLifecycle as never,
       version: ruleVersion(readFileSync(file)),
       options: commandLifecycle.options!.parse({ confirmTimeout: options.confirmTimeout, retries: options.retries }),
-      file: file.pathname,
+      file,
     },
   ];
 }

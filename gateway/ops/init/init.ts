@@ -3,15 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FirstlightError } from '../../errors.ts';
 import { DEFAULT_CONFIG_FILE } from '../../config/load-config.ts';
 import { createToken } from '../../http/token.ts';
 import { hashPassword } from '../../security/passwords.ts';
 import { configTemplate } from './config-template.ts';
+import { PACKAGE_DIR } from '../../package-root.ts';
 
-/** The installed firstlight package (the repository, or where npm put the packed tarball). */
-export const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+export { PACKAGE_DIR };
+
 
 export interface InitOptions {
   dir: string;
