@@ -1,12 +1,11 @@
-// Loads rule files (TypeScript, no build step) from a directory, with a version hash of each file
+// Loads rule files (TypeScript, no build step: compile-modules.ts) from a directory, with a version hash of each file
 // and its options validated against the rule's own schema.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { register, tsImport, type NamespacedUnregister } from 'tsx/esm/api';
 import { FirstlightError } from '../errors.ts';
 import type { RuleDefinition } from '../sdk/rule.ts';
+import { compileModules, type CompiledModules } from './compile-modules.ts';
 import type { LoadedRule } from './rule-engine.ts';
 
 export interface RuleLoadResult {
@@ -34,31 +33,22 @@ export function listRuleFiles(dir: string): string[] {
     .sort();
 }
 
-const modules = new Map<string, Promise<unknown>>();
-let shared: NamespacedUnregister | undefined;
+const compiled = new Map<string, Promise<CompiledModules>>();
 
 /**
- * Imports a TypeScript module once per URL. The version in a rule's URL makes an edited file load
- * afresh, while an unchanged one (another test, a reload of other files) comes from this cache.
- *
- * `fresh`: in a tsx namespace of its own, so everything it imports loads afresh too (a reloaded rule
- * sees its edited helper files). Otherwise in one namespace shared by the start-up loads: each
- * namespace holds its own copy of every module, zod and the SDK included, and one per rule and
- * adapter cost ~20 MB of heap with the five shipped rules (bench:footprint, docs/raspberry-pi.md).
+ * Compiles `files` once per content: an edited file compiles afresh (with what it imports), while an
+ * unchanged set (another test, a reload of other files) comes from this cache. A set compiles into
+ * one module, so the start-up rules share one SDK and one instance of each helper they import.
  */
-export function importTs(url: string, fresh = false): Promise<unknown> {
-  const key = `${fresh ? 'fresh' : 'shared'} ${url}`;
-  let mod = modules.get(key);
-  if (!mod) {
-    if (fresh) mod = tsImport(url, import.meta.url);
-    else {
-      shared ??= register({ namespace: 'firstlight' });
-      mod = shared.import(url, import.meta.url);
-    }
-    modules.set(key, mod);
-    mod.catch(() => modules.delete(key));
+export function importModules(files: readonly string[]): Promise<CompiledModules> {
+  const key = files.map((f) => `${f}@${existsSync(f) ? ruleVersion(readFileSync(f)) : 'missing'}`).join('\n');
+  let set = compiled.get(key);
+  if (!set) {
+    set = compileModules(files);
+    compiled.set(key, set);
+    set.catch(() => compiled.delete(key));
   }
-  return mod;
+  return set;
 }
 
 /** A short content hash: the rule's version. */
@@ -66,11 +56,15 @@ export function ruleVersion(source: string | Buffer): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 12);
 }
 
-/** `fresh` (the default, for reloads): see importTs; loadRules loads the start-up set in the shared namespace. */
-export async function loadRuleFile(file: string, options: Record<string, unknown>, fresh = true): Promise<LoadedRule & { file: string }> {
-  const source = readFileSync(file);
-  const version = ruleVersion(source);
-  const mod = (await importTs(`${pathToFileURL(file).href}?v=${version}`, fresh)) as { default?: unknown };
+/** Loads one rule file, compiled on its own (a reload: what it imports loads afresh if it changed). */
+export async function loadRuleFile(file: string, options: Record<string, unknown>): Promise<LoadedRule & { file: string }> {
+  return checkRule(file, await (await importModules([file])).load(file), options);
+}
+
+/** Validates what a rule file exports: a named rule, and its options against its own schema. */
+function checkRule(file: string, exports: unknown, options: Record<string, unknown>): LoadedRule & { file: string } {
+  const version = ruleVersion(readFileSync(file));
+  const mod = exports as { default?: unknown };
   const definition = mod.default as RuleDefinition | undefined;
   if (!definition || typeof definition !== 'object' || typeof definition.name !== 'string' || (typeof definition.on !== 'object' && definition.triggers === undefined)) {
     throw new Error('does not default-export defineRule({ name, on: { ... } }) (or with triggers: [...])');
@@ -93,9 +87,11 @@ export async function loadRuleFile(file: string, options: Record<string, unknown
 export async function loadRules(dir: string, options: Record<string, unknown>): Promise<RuleLoadResult> {
   const result: RuleLoadResult = { rules: [], errors: [] };
   const names = new Map<string, string>();
-  for (const file of listRuleFiles(dir)) {
+  const files = listRuleFiles(dir);
+  const set = await importModules(files);
+  for (const file of files) {
     try {
-      const rule = await loadRuleFile(file, options, false);
+      const rule = checkRule(file, await set.load(file), options);
       const other = names.get(rule.definition.name);
       if (other) throw new Error(`rule name "${rule.definition.name}" is already used by ${other}`);
       names.set(rule.definition.name, file);

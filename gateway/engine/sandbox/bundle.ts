@@ -1,16 +1,15 @@
 // Bundles the isolated rule files with the worker's runtime into one ES module, so the worker needs no
 // TypeScript loader of its own (which would cost it another V8 isolate's worth of memory).
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../package-root.ts';
+import { loadEsbuild } from '../esbuild.ts';
 
-const runtime = fileURLToPath(new URL('./worker-runtime.ts', import.meta.url));
+const runtime = packagePath('gateway/engine/sandbox/worker-runtime.ts');
 
 /** The module's source; each rule is imported lazily so that one that throws at load is named alone. */
 export function bundleRules(files: readonly string[]): string {
   const loaders = files.map((f) => `() => import(${JSON.stringify(f)})`).join(',\n  ');
   // Loaded on first use: a gateway whose rules all run inline never pays for esbuild.
-  const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-  const result = buildSync({
+  const result = loadEsbuild().buildSync({
     stdin: {
       contents: `import { serve } from ${JSON.stringify(runtime)};\nserve([\n  ${loaders}\n]);\n`,
       sourcefile: 'firstlight-rule-worker.ts',
