@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The firstlight command. The runtime and the rules are TypeScript, loaded through tsx: no build step.
-import { register } from 'tsx/esm/api';
+// The firstlight command. It runs the gateway's build (dist/firstlight.js), made again first when a
+// TypeScript source is newer; rule files are compiled as they load (gateway/engine/compile-modules.ts).
+import { pathToFileURL } from 'node:url';
+import { ensureBuilt } from '../build.js';
 
-register();
-const { main } = await import('./main.ts');
+const { main } = await import(pathToFileURL(ensureBuilt()).href);
 const code = await main(process.argv.slice(2));
 // Exit explicitly: a handle left open by a library must not keep a finished command running.
 process.exit(code);
