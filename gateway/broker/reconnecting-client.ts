@@ -1,7 +1,8 @@
 // One MQTT link that stays up: a fresh mqtt.js client per attempt, reconnects driven by our own
 // backoff with jitter on the injected clock (mqtt.js's reconnectPeriod is a fixed interval), and a
 // persistent session (clean session off, a stable client id).
-import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
+import { createRequire } from 'node:module';
+import type { IClientOptions, IConnackPacket, MqttClient } from 'mqtt';
 import type { Cancel, Clock } from '../clock.ts';
 import type { LogSink } from '../logger.ts';
 import { createBackoff } from './backoff.ts';
@@ -56,9 +57,13 @@ const SESSION_NEVER_EXPIRES = 0xffffffff;
 // CONNACK codes that mean "I do not speak that protocol": 3.1.1 return code 1, MQTT 5 reason 0x84.
 const UNSUPPORTED_PROTOCOL = new Set([1, 0x84]);
 
+// mqtt.js costs ~5-10 MB of memory once loaded: only a gateway with an external broker or an uplink loads it.
+let mqtt: typeof import('mqtt') | undefined;
+const connectMqtt = (url: string, options: IClientOptions): MqttClient => (mqtt ??= createRequire(import.meta.url)('mqtt') as typeof import('mqtt')).connect(url, options);
+
 export function startReconnectingClient(deps: ReconnectingClientDeps): ReconnectingClient {
   const { link, clock, log, name } = deps;
-  const connect = deps.connect ?? ((url: string, options: IClientOptions) => mqtt.connect(url, options));
+  const connect = deps.connect ?? connectMqtt;
   const backoff = createBackoff({ ...link.backoff, random: deps.random });
   const stats: LinkStats = { attempts: 0, connects: 0, connected: false };
   let protocol: 4 | 5 = deps.protocol === 4 ? 4 : 5;

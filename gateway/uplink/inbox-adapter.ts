@@ -1,10 +1,15 @@
 // Reads the site's inbox on the upstream broker: CloudEvents that the fleet sends to this building
 // (a building-wide alarm, a tariff change). An internal adapter, so inbox messages take the same
 // ingest path as device messages: validated, appended, deduplicated by (source, id), then acked.
-import { CloudEvent, ValidationError } from 'cloudevents';
+import { createRequire } from 'node:module';
 import type { DecodeResult, DeviceAdapter, ForeignEvent } from '../sdk/device.ts';
 
 export const INBOX_ADAPTER = 'fleet-inbox';
+
+// The CloudEvents SDK (and the JSON-schema validator it compiles at load) costs a few MB of memory:
+// loaded when the first inbox message arrives, not by every gateway.
+let sdk: typeof import('cloudevents') | undefined;
+const cloudevents = (): typeof import('cloudevents') => (sdk ??= createRequire(import.meta.url)('cloudevents') as typeof import('cloudevents'));
 
 /** Members of the JSON event format that are not extensions. */
 const CORE = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'data', 'data_base64']);
@@ -41,9 +46,9 @@ export function decodeInboxEvent(payload: Buffer): DecodeResult {
   if ('data_base64' in attrs) return rejected('unsupported', 'data_base64 is not supported: send the data as JSON in "data"');
   try {
     // Spec checks (specversion 1.0, attribute names a-z0-9, RFC 3339 time, URI-reference source).
-    new CloudEvent(attrs as never, true);
+    new (cloudevents().CloudEvent)(attrs as never, true);
   } catch (err) {
-    const reason = err instanceof ValidationError ? `${err.message}${err.errors?.length ? `: ${JSON.stringify(err.errors)}` : ''}` : (err as Error).message;
+    const reason = err instanceof cloudevents().ValidationError ? `${err.message}${err.errors?.length ? `: ${JSON.stringify(err.errors)}` : ''}` : (err as Error).message;
     return rejected('not_cloudevent', reason);
   }
   const extensions: Record<string, string | number | boolean> = {};
