@@ -1,4 +1,5 @@
 // Structured logs with pino: JSON lines for journald, pretty on a terminal.
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 
@@ -7,10 +8,10 @@ export type { Logger };
 export function createLogger(config: Config['log'], destination: NodeJS.WritableStream = process.stdout): Logger {
   const pretty = config.format === 'pretty' || (config.format === 'auto' && (destination as NodeJS.WriteStream).isTTY === true);
   if (pretty) {
-    return pino({
-      level: config.level,
-      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
-    });
+    // In this thread, not as a pino transport: a transport's worker thread costs ~15 MB. Loaded only
+    // for a terminal; the service logs JSON.
+    const prettyStream = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+    return pino({ level: config.level }, prettyStream({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination, sync: true }));
   }
   return pino({ level: config.level, base: undefined }, destination);
 }
