@@ -7,6 +7,7 @@ import type { InboundMessage, OutboundMessage } from '../sdk/device.ts';
 import type { Broker } from './broker.ts';
 import { startListeners, type TlsListenerOptions } from './listeners.ts';
 import { limitOfflineQueue } from './offline-queue-limit.ts';
+import './packet-numbers.ts';
 
 /** Limits checked before work is done for a client (config: mqtt.limits). */
 export interface BrokerLimits {
