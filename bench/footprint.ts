@@ -21,6 +21,8 @@ const BIN = new URL('../gateway/cli/bin.js', import.meta.url).pathname;
 const FIXTURE = new URL('../test/fixtures/z2m-bridge-devices.json', import.meta.url);
 /** The node flags and environment of deploy/firstlight.service. */
 const SERVICE = { flags: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } };
+/** V8 without its optimising compiler: less memory, more CPU (docs/raspberry-pi.md). */
+const LITE = ['--lite-mode'];
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Gateway {
@@ -32,12 +34,13 @@ interface Gateway {
   dir: string;
 }
 
-async function startGateway(storage: string, service: boolean): Promise<Gateway> {
+/** `service`: with the unit's flags and environment; `extraFlags`: node flags on top of them. */
+async function startGateway(storage: string, service: boolean, extraFlags: string[] = []): Promise<Gateway> {
   const dir = mkdtempSync(join(tmpdir(), 'firstlight-footprint-'));
   await initSetup({ dir });
   const config = join(dir, 'firstlight.yaml');
   writeFileSync(config, readFileSync(config, 'utf8').replace(/^storage:\n(  .*\n|  #.*\n)*/m, `storage: ${storage}\n`));
-  const child = spawn(process.execPath, [...(service ? SERVICE.flags : []), BIN, 'start', '-c', config, '--mqtt-port', '0', '--http-port', '0', '--log-format', 'json'], {
+  const child = spawn(process.execPath, [...(service ? SERVICE.flags : []), ...extraFlags, BIN, 'start', '-c', config, '--mqtt-port', '0', '--http-port', '0', '--log-format', 'json'], {
     env: { ...process.env, ...(service ? SERVICE.env : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -64,8 +67,8 @@ const record = (name: string, row: Row): void => void (results.get(name) ?? resu
 const mb = (kb: number): number => kb / 1024;
 
 /** Idle: started, the device list taken, then nothing but the gateway's own timers. */
-async function measureIdle(name: string, service: boolean): Promise<void> {
-  const g = await startGateway('{}', service);
+async function measureIdle(name: string, service: boolean, extraFlags: string[] = []): Promise<void> {
+  const g = await startGateway('{}', service, extraFlags);
   try {
     const client = await connectAsync(g.url, { clientId: 'zigbee2mqtt' });
     await client.publishAsync('zigbee2mqtt/bridge/devices', readFileSync(FIXTURE), { qos: 1, retain: true });
@@ -85,8 +88,8 @@ async function measureIdle(name: string, service: boolean): Promise<void> {
 const cpu = (a: ProcSample, b: ProcSample): number => ((b.cpuMs - a.cpuMs) / (b.at - a.at)) * 100;
 
 /** Traffic at each rate; the bytes include the checkpoint that follows the last message. */
-async function measureLoad(name: string, storage: string, qos: 0 | 1, rates: number[], settleMs: number): Promise<void> {
-  const g = await startGateway(storage, true);
+async function measureLoad(name: string, storage: string, qos: 0 | 1, rates: number[], settleMs: number, extraFlags: string[] = []): Promise<void> {
+  const g = await startGateway(storage, true, extraFlags);
   try {
     const client = await connectAsync(g.url, { clientId: 'zigbee2mqtt' });
     await client.publishAsync('zigbee2mqtt/bridge/devices', readFileSync(FIXTURE), { qos: 1, retain: true });
@@ -120,8 +123,10 @@ for (let run = 1; run <= RUNS; run++) {
   process.stderr.write(`run ${run}/${RUNS}\n`);
   await measureIdle('idle, as the service runs it', true);
   await measureIdle('idle, plain node (npm start)', false);
+  await measureIdle('idle, as the service runs it + --lite-mode', true, LITE);
   await measureLoad('default, QoS 1', '{}', 1, values.quick ? [10] : [1, 10, 100], 2000);
   await measureLoad('default, QoS 0', '{}', 0, [10], 2000);
+  await measureLoad('default + --lite-mode, QoS 1', '{}', 1, values.quick ? [10] : [10, 100], 2000, LITE);
   await measureLoad(`lower wear ${LOWER_WEAR}, QoS 0`, LOWER_WEAR, 0, values.quick ? [10] : [1, 10, 100], 7000);
   await measureLoad('lower wear { qos0CommitInterval: 1s }, QoS 0', '{ qos0CommitInterval: 1s }', 0, [10], 3000);
   await measureLoad('{ synchronous: NORMAL }, QoS 1', '{ synchronous: NORMAL }', 1, [10], 2000);

@@ -56,7 +56,7 @@ it('names the line of a rule file in the stack of an error its top-level code th
 
   // The test runner formats stacks with its own Error.prepareStackTrace; the gateway runs with Node's.
   const runners = Error.prepareStackTrace;
-  Error.prepareStackTrace = undefined;
+  (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
   let problem;
   try {
     const err = await (await importModules([file])).load(file).catch((e: unknown) => e as Error);
