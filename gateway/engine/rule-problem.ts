@@ -27,10 +27,10 @@ const LOADER_CHECK = /^(does not default-export|rule name|invalid options)/;
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Finds where a load error points in `file`. esbuild (through tsx) reports "path:line:col: ERROR: msg";
- * an error thrown while the module ran has the file's frame in its (source-mapped) stack; the loader's
- * own checks (the default export, the name, the options) point at no line, so they get the line of
- * the file's `export default`, which is what they are about.
+ * Finds where a load error points in `file`. A compile error reads "path:line:col: ERROR: msg"
+ * (compile-modules.ts); an error thrown while the module ran has the file's frame in its
+ * (source-mapped) stack; the loader's own checks (the default export, the name, the options) point
+ * at no line, so they get the line of the file's `export default`, which is what they are about.
  */
 export function problemOf(file: string, err: unknown, source?: string): RuleProblem {
   const error = err instanceof Error ? err : new Error(String(err));
