@@ -37,7 +37,7 @@ export async function compileModules(files: readonly string[]): Promise<Compiled
   let compiled: string[] = [...files];
   try {
     text = compile(compiled);
-  } catch (err) {
+  } catch {
     compiled = [];
     for (const file of files) {
       try {

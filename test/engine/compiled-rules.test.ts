@@ -47,6 +47,9 @@ it('fails a file that does not compile, or throws at load, alone, with its file 
   const problems = Object.fromEntries(errors.map((e) => [e.file, problemOf(e.file, new Error(e.error))]));
   expect(problems[broken]).toMatchObject({ line: 2, column: 11, message: 'Unexpected ";"' });
   expect(errors.find((e) => e.file === throwing)?.error).toBe('no config for the hall');
+  // Loaded again (another gateway in this process, the same files): the same reasons.
+  const again = await loadRules(project.rules, {});
+  expect(again.errors).toEqual(errors);
 });
 
 // Through the compiled module's source map.
