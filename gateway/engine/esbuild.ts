@@ -7,9 +7,22 @@ let esbuild: Esbuild | undefined;
 
 export function loadEsbuild(): Esbuild {
   if (!esbuild) {
-    // Read once, when esbuild's module loads.
+    const require = createRequire(import.meta.url);
+    const path = require.resolve('esbuild');
+    // A copy of our own, which reads ESBUILD_WORKER_THREADS as it loads. One loaded already (tsx's,
+    // in a development process run with --import tsx) runs the synchronous API on a worker thread,
+    // and that worker, going through tsx's loader hooks, deadlocks with this thread waiting for it.
+    const theirs = require.cache[path];
+    const setting = process.env.ESBUILD_WORKER_THREADS;
+    delete require.cache[path];
     process.env.ESBUILD_WORKER_THREADS = '0';
-    esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
+    try {
+      esbuild = require(path) as Esbuild;
+    } finally {
+      if (setting === undefined) delete process.env.ESBUILD_WORKER_THREADS;
+      else process.env.ESBUILD_WORKER_THREADS = setting;
+      if (theirs) require.cache[path] = theirs;
+    }
   }
   return esbuild;
 }
