@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importModules, loadRules } from '../../gateway/engine/rule-loader.ts';
 import { problemOf } from '../../gateway/engine/rule-problem.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { REPO } from '../helpers/gateway-process.ts';
 import { rulesProject, type RulesProject } from '../helpers/rules-project.ts';
 
 let project: RulesProject | undefined;
@@ -88,4 +91,25 @@ it('leaves no compiled module behind in the temporary directory', async () => {
     else process.env.TMPDIR = saved;
     rmSync(own, { recursive: true, force: true });
   }
+});
+
+// The fault harness and the in-process benches run the gateway's sources with --import tsx, which has
+// loaded esbuild (with its synchronous API on a worker thread) before the gateway asks for it.
+it('compiles in a process run with --import tsx, where tsx loaded esbuild first', async () => {
+  project = rulesProject();
+  project.write('only.ts', "import { defineRule } from 'firstlight';\nexport default defineRule({ name: 'only', on: {} });\n");
+  const script = join(project.root, 'load.mts');
+  writeFileSync(
+    script,
+    `import { loadRules } from ${JSON.stringify(join(REPO, 'gateway/engine/rule-loader.ts'))};\n` +
+      `const { rules } = await loadRules(${JSON.stringify(project.rules)}, {});\n` +
+      'console.log(rules.map((r) => r.definition.name).join());\n',
+  );
+
+  // Without the setting that makes esbuild's synchronous API run as a child process: it is what the
+  // gateway must get right itself. (The timeout ends a deadlocked child; the test then fails.)
+  const { ESBUILD_WORKER_THREADS: _, ...env } = process.env;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: REPO, env, timeout: 20_000 });
+
+  expect(stdout.trim()).toBe('only');
 });
