@@ -30,7 +30,8 @@ const MiB = 1024 * 1024;
 /** The WAL is checkpointed every second; this size means checkpoints are not keeping up. */
 const WAL_DEGRADED_BYTES = 64 * MiB;
 const EVENT_LOOP_WINDOW_MS = 30_000;
-const LOOP_RESOLUTION_MS = 20;
+/** Fine enough for the 200 ms threshold below; each sample wakes an idle gateway (a Pi's core). */
+const LOOP_RESOLUTION_MS = 100;
 /** A loop this late (p99) cannot answer devices promptly: a blocking rule, a huge query. */
 const LOOP_DEGRADED_MS = 200;
 

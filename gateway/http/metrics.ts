@@ -43,7 +43,9 @@ function total(counter: Counter<string>, value: number, labels?: Record<string, 
 
 export function createMetrics(src: MetricsSources): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Node's event-loop delay sampled every 100 ms, not prom-client's 10: an idle gateway otherwise wakes
+  // 100 times a second for it alone (~1% of a Pi's core). Stalls still show: each sample is a late tick.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   // Every pipeline figure is read from its counters at scrape time, not bumped on the hot path.
   const collectedBy = <M extends { reset(): void }>(name: string, help: string, labelNames: string[], read: (metric: M) => void) => ({
     name,
