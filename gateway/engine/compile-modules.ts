@@ -62,6 +62,9 @@ export async function compileModules(files: readonly string[]): Promise<Compiled
 }
 
 const MODULE_FILE = 'firstlight-compiled-modules.js';
+// The compiled module's imports of 'firstlight' exactly, pointed at the build. Not esbuild's `alias`:
+// it would rewrite 'firstlight/testing' too, into a path that does not exist; and the synchronous
+// API takes no plugins.
 const SDK_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*)"firstlight"/g;
 
 function compile(files: readonly string[]): string {

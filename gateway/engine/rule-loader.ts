@@ -1,5 +1,5 @@
-// Loads rule files (TypeScript, no build step: compile-modules.ts) from a directory, with a version hash of each file
-// and its options validated against the rule's own schema.
+// Loads rule files (TypeScript, no build step: compile-modules.ts) from a directory, with a version
+// hash of each file and its options validated against the rule's own schema.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,8 +40,8 @@ const compiled = new Map<string, Promise<CompiledModules>>();
  * unchanged set (another test, a reload of other files) comes from this cache. A set compiles into
  * one module, so the start-up rules share one SDK and one instance of each helper they import.
  */
-export function importModules(files: readonly string[]): Promise<CompiledModules> {
-  const key = files.map((f) => `${f}@${existsSync(f) ? ruleVersion(readFileSync(f)) : 'missing'}`).join('\n');
+export function importModules(files: readonly string[], versions = versionsOf(files)): Promise<CompiledModules> {
+  const key = files.map((f) => `${f}@${versions.get(f) ?? 'missing'}`).join('\n');
   let set = compiled.get(key);
   if (!set) {
     set = compileModules(files);
@@ -56,14 +56,20 @@ export function ruleVersion(source: string | Buffer): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 12);
 }
 
+/** Each file's version, read once for both the compile cache and the loaded rule; none for a file that is gone. */
+function versionsOf(files: readonly string[]): Map<string, string | undefined> {
+  return new Map(files.map((f) => [f, existsSync(f) ? ruleVersion(readFileSync(f)) : undefined]));
+}
+
 /** Loads one rule file, compiled on its own (a reload: what it imports loads afresh if it changed). */
 export async function loadRuleFile(file: string, options: Record<string, unknown>): Promise<LoadedRule & { file: string }> {
-  return checkRule(file, await (await importModules([file])).load(file), options);
+  const versions = versionsOf([file]);
+  return checkRule(file, versions.get(file), await (await importModules([file], versions)).load(file), options);
 }
 
 /** Validates what a rule file exports: a named rule, and its options against its own schema. */
-function checkRule(file: string, exports: unknown, options: Record<string, unknown>): LoadedRule & { file: string } {
-  const version = ruleVersion(readFileSync(file));
+function checkRule(file: string, version: string | undefined, exports: unknown, options: Record<string, unknown>): LoadedRule & { file: string } {
+  if (version === undefined) throw new Error(`${file} is gone`);
   const mod = exports as { default?: unknown };
   const definition = mod.default as RuleDefinition | undefined;
   if (!definition || typeof definition !== 'object' || typeof definition.name !== 'string' || (typeof definition.on !== 'object' && definition.triggers === undefined)) {
@@ -88,10 +94,11 @@ export async function loadRules(dir: string, options: Record<string, unknown>): 
   const result: RuleLoadResult = { rules: [], errors: [] };
   const names = new Map<string, string>();
   const files = listRuleFiles(dir);
-  const set = await importModules(files);
+  const versions = versionsOf(files);
+  const set = await importModules(files, versions);
   for (const file of files) {
     try {
-      const rule = checkRule(file, await set.load(file), options);
+      const rule = checkRule(file, versions.get(file), await set.load(file), options);
       const other = names.get(rule.definition.name);
       if (other) throw new Error(`rule name "${rule.definition.name}" is already used by ${other}`);
       names.set(rule.definition.name, file);
