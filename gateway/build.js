@@ -1,31 +1,26 @@
 // Builds dist/firstlight.js, the gateway as one JavaScript module, so that it runs without a TypeScript
 // loader (on Node 20 tsx's loader runs on a thread of its own: ~40 MB a Raspberry Pi can keep).
 // `npm ci` builds it (the prepare script); the firstlight command rebuilds it when a source is newer.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCES = join(ROOT, 'gateway');
 const DIST = join(ROOT, 'dist');
 export const OUTPUT = join(DIST, 'firstlight.js');
+/** The files the build was made from (esbuild's own list of its inputs), relative to the package. */
+const INPUTS = join(DIST, 'inputs.json');
 
-/** The newest modification time of a TypeScript file under `dir`. */
-function newest(dir) {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) latest = Math.max(latest, newest(path));
-    else if (entry.name.endsWith('.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** Whether the build is missing or older than a source (a packed tarball's files all share one time). */
+/**
+ * Whether the build is missing, or older than a file it was made from (the simulators' included), or
+ * one of them is gone. A packed tarball's files all share one time: not stale.
+ */
 export function isStale() {
   try {
-    return statSync(OUTPUT).mtimeMs < newest(SOURCES);
+    const built = statSync(OUTPUT).mtimeMs;
+    return JSON.parse(readFileSync(INPUTS, 'utf8')).some((file) => statSync(join(ROOT, file)).mtimeMs > built);
   } catch {
     return true;
   }
@@ -52,14 +47,18 @@ export function build() {
     splitting: true,
     chunkNames: '[name]-[hash]',
     write: false,
+    metafile: true,
     logLevel: 'silent',
     // Not minified: a stack trace names functions, and the "// gateway/..." comments the files.
   });
   mkdirSync(DIST, { recursive: true });
   // The entry last: a gateway starting meanwhile reads the old build or the new one, whole.
   const files = result.outputFiles.sort((a, b) => Number(a.path === OUTPUT) - Number(b.path === OUTPUT));
+  // esbuild names its inputs relative to the working directory.
+  const inputs = Object.keys(result.metafile.inputs).map((f) => relative(ROOT, resolve(f)));
+  writeWhole(INPUTS, JSON.stringify(inputs));
   for (const file of files) writeWhole(file.path, file.contents);
-  const made = new Set(files.map((f) => basename(f.path)));
+  const made = new Set([...files.map((f) => basename(f.path)), basename(INPUTS)]);
   for (const name of readdirSync(DIST)) if (!made.has(name)) rmSync(join(DIST, name), { force: true });
 }
 
