@@ -1,7 +1,7 @@
 // npm run bench:footprint: what the gateway costs a Raspberry Pi: idle RSS and CPU, RSS under load,
 // and bytes written to disk per message at 1, 10 and 100 messages/s (/proc/<pid>/io write_bytes of
 // the gateway process), with the service's settings and with the lower-wear setting. Medians of
-// --runs runs (default 3), with the spread.
+// --runs runs (default 3), with the spread. `--only idle` or `--only load` runs half the table.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,10 @@ import { initSetup } from '../gateway/ops/init/init.ts';
 import { readRssParts, readSample, type ProcSample } from './footprint/proc-io.ts';
 import { publishAtRate } from './footprint/traffic.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '20' }, quick: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '20' }, quick: { type: 'boolean' }, only: { type: 'string' } } });
+if (values.only !== undefined && values.only !== 'idle' && values.only !== 'load') throw new Error(`--only takes idle or load, not ${values.only}`);
+const idleRows = values.only !== 'load';
+const loadRows = values.only !== 'idle';
 const RUNS = Number(values.runs);
 const IDLE_S = Number(values.idle);
 const BIN = new URL('../gateway/cli/bin.js', import.meta.url).pathname;
@@ -121,9 +124,12 @@ const fmt = (xs: number[], digits: number): string => {
 const LOWER_WEAR = '{ qos0CommitInterval: 5s }';
 for (let run = 1; run <= RUNS; run++) {
   process.stderr.write(`run ${run}/${RUNS}\n`);
-  await measureIdle('idle, as the service runs it', true);
-  await measureIdle('idle, plain node (npm start)', false);
-  await measureIdle('idle, as the service runs it + --lite-mode', true, LITE);
+  if (idleRows) {
+    await measureIdle('idle, as the service runs it', true);
+    await measureIdle('idle, plain node (npm start)', false);
+    await measureIdle('idle, as the service runs it + --lite-mode', true, LITE);
+  }
+  if (!loadRows) continue;
   await measureLoad('default, QoS 1', '{}', 1, values.quick ? [10] : [1, 10, 100], 2000);
   await measureLoad('default, QoS 0', '{}', 0, [10], 2000);
   await measureLoad('default + --lite-mode, QoS 1', '{}', 1, values.quick ? [10] : [10, 100], 2000, LITE);

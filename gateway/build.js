@@ -1,9 +1,10 @@
-// Builds dist/firstlight.js, the gateway as one JavaScript module, so that it runs without a TypeScript
-// loader (on Node 20 tsx's loader runs on a thread of its own: ~40 MB a Raspberry Pi can keep).
-// `npm ci` builds it (the prepare script); the firstlight command rebuilds it when a source is newer.
+// Builds dist/firstlight.js, the gateway and its dependencies as JavaScript modules, so that it runs
+// without a TypeScript loader (on Node 20 tsx's loader runs on a thread of its own: ~40 MB a Raspberry
+// Pi can keep). `npm ci` builds it (the prepare script); the firstlight command rebuilds it when a
+// source is newer.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -12,30 +13,57 @@ const DIST = join(ROOT, 'dist');
 export const OUTPUT = join(DIST, 'firstlight.js');
 /** The files the build was made from (esbuild's own list of its inputs), relative to the package. */
 const INPUTS = join(DIST, 'inputs.json');
+/** Rewritten by npm whenever a dependency changes; absent from a packed tarball. */
+const LOCKFILE = 'package-lock.json';
+/**
+ * Dependencies that stay in node_modules: a native addon (better-sqlite3), esbuild (it runs a binary
+ * of its own), and what the gateway loads only when it is used (the simulators' and an external
+ * broker's mqtt.js, the fleet inbox's CloudEvents SDK, pretty logs on a terminal, the type checker).
+ */
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'mqtt', 'cloudevents', 'pino-pretty', 'typescript'];
 
 /**
- * Whether the build is missing, or older than a file it was made from (the simulators' included), or
- * one of them is gone. A packed tarball's files all share one time: not stale.
+ * Whether the build is missing, or older than a file of firstlight's it was made from (the
+ * simulators' included), or one of them is gone, or older than the lockfile (a dependency changed).
+ * A packed tarball's files all share one time: not stale.
  */
 export function isStale() {
   try {
     const built = statSync(OUTPUT).mtimeMs;
-    return JSON.parse(readFileSync(INPUTS, 'utf8')).some((file) => statSync(join(ROOT, file)).mtimeMs > built);
+    if (JSON.parse(readFileSync(INPUTS, 'utf8')).some((file) => statSync(join(ROOT, file)).mtimeMs > built)) return true;
+    return statSync(join(ROOT, LOCKFILE), { throwIfNoEntry: false })?.mtimeMs > built;
   } catch {
     return true;
   }
 }
 
-export function build() {
-  // esbuild's synchronous API on a child process, not on a worker thread left running in this one.
+/**
+ * The dependencies' code goes into the build without comments and blank space: V8 keeps every
+ * module's source text in memory, and theirs is most of it (~2 MB of idle RSS). firstlight's own
+ * code keeps its lines, so that a stack trace stays readable.
+ */
+const compactDependencies = (esbuild) => ({
+  name: 'compact-dependencies',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, async ({ path }) => {
+      const { code } = await esbuild.transform(readFileSync(path, 'utf8'), { minifyWhitespace: true, minifySyntax: true, loader: 'js', sourcefile: path });
+      return { contents: code, loader: 'js' };
+    });
+  },
+});
+
+export async function build() {
+  // esbuild on a child process of its own, not on a worker thread left running in this one.
   process.env.ESBUILD_WORKER_THREADS = '0';
   const esbuild = createRequire(import.meta.url)('esbuild');
-  const result = esbuild.buildSync({
+  const result = await esbuild.build({
     entryPoints: [join(SOURCES, 'runtime.ts')],
     bundle: true,
-    // The dependencies load from node_modules as they are; only firstlight's own modules are bundled.
-    packages: 'external',
-    // Except the package itself, as the simulators import it: one copy of the SDK.
+    external: EXTERNAL,
+    plugins: [compactDependencies(esbuild)],
+    // The bundled CommonJS dependencies call require() for Node's modules; an ES module has none.
+    banner: { js: "import { createRequire as __firstlightRequire } from 'node:module'; const require = __firstlightRequire(import.meta.url);" },
+    // The package itself, as the simulators import it: one copy of the SDK.
     alias: { firstlight: join(SOURCES, 'sdk', 'index.ts') },
     format: 'esm',
     platform: 'node',
@@ -49,13 +77,15 @@ export function build() {
     write: false,
     metafile: true,
     logLevel: 'silent',
-    // Not minified: a stack trace names functions, and the "// gateway/..." comments the files.
   });
+  // Its child process would otherwise stay beside a gateway that has just built itself.
+  await esbuild.stop();
   mkdirSync(DIST, { recursive: true });
   // The entry last: a gateway starting meanwhile reads the old build or the new one, whole.
   const files = result.outputFiles.sort((a, b) => Number(a.path === OUTPUT) - Number(b.path === OUTPUT));
-  // esbuild names its inputs relative to the working directory.
-  const inputs = Object.keys(result.metafile.inputs).map((f) => relative(ROOT, resolve(f)));
+  // esbuild names its inputs relative to the working directory. The dependencies change only through
+  // npm, which rewrites the lockfile; stat-ing their ~700 files at every start would not be free.
+  const inputs = Object.keys(result.metafile.inputs).map((f) => relative(ROOT, resolve(f))).filter((f) => !f.startsWith('..') && !f.split(sep).includes('node_modules'));
   writeWhole(INPUTS, JSON.stringify(inputs));
   for (const file of files) writeWhole(file.path, file.contents);
   const made = new Set([...files.map((f) => basename(f.path)), basename(INPUTS)]);
@@ -74,10 +104,10 @@ function writeWhole(path, contents) {
 }
 
 /** The build's path, built first when it is missing or stale. */
-export function ensureBuilt() {
+export async function ensureBuilt() {
   if (!isStale()) return OUTPUT;
   try {
-    build();
+    await build();
   } catch (err) {
     // An installed package may be read-only to the service's user: run the build that is there.
     if (!existsSync(OUTPUT)) throw new Error(`firstlight: the gateway's build is missing and cannot be made (${err.message}); run "npm run build" in ${ROOT}`);
@@ -86,4 +116,4 @@ export function ensureBuilt() {
   return OUTPUT;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await build();

@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { ensureBuilt } from '../build.js';
 
-const { main } = await import(pathToFileURL(ensureBuilt()).href);
+const { main } = await import(pathToFileURL(await ensureBuilt()).href);
 const code = await main(process.argv.slice(2));
 // Exit explicitly: a handle left open by a library must not keep a finished command running.
 process.exit(code);
