@@ -137,7 +137,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     log,
     typeChecker: typescriptAvailable() ? createRuleTypeChecker({ clock }) : undefined,
   });
-  const checkpointer = startCheckpointer(db, clock, config.storage.checkpointInterval, (err) => log.warn('checkpoint failed', { err: String(err) }));
+  const checkpointer = startCheckpointer(db, clock, { intervalMs: config.storage.checkpointInterval, eventsCommitted: () => core.committer.stats.events }, (err) => log.warn('checkpoint failed', { err: String(err) }));
   const retentionConfig = config.storage.retention;
   const retention = retentionConfig.enabled
     ? startRetentionJob({

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       http: { host: '127.0.0.1', port: 8080 },
       data: join(cwd, 'data'),
       rules: { dir: join(cwd, 'rules'), options: {} },
-      storage: { synchronous: 'FULL', checkpointInterval: 1000 },
+      storage: { synchronous: 'FULL', checkpointInterval: 10_000 },
       commands: { maxAge: 60_000 },
     });
     expect(Object.isFrozen(config.mqtt)).toBe(true);
