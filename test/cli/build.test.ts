@@ -1,0 +1,69 @@
+// The gateway runs from its build (dist/): made again when one of firstlight's own files or the
+// lockfile is newer, never for a dependency's file, and runnable with its bundled dependencies.
+import { execFileSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/gateway-process.ts';
+
+const PACKAGE = new URL('../..', import.meta.url).pathname;
+const copy = tempDir('firstlight-build-');
+let buildModule: { build(): Promise<void>; isStale(): boolean; OUTPUT: string };
+
+/** A second, whole package: the test builds and ages its files, not the ones other tests run. */
+beforeAll(async () => {
+  for (const part of ['gateway', 'simulators', 'devices', 'package.json', 'tsconfig.json']) cpSync(join(PACKAGE, part), join(copy.path, part), { recursive: true });
+  symlinkSync(join(PACKAGE, 'node_modules'), join(copy.path, 'node_modules'));
+  buildModule = await import(pathToFileURL(join(copy.path, 'gateway', 'build.js')).href);
+  await buildModule.build();
+});
+afterAll(() => copy.remove());
+
+/** Marks a file as changed now, after the build was made. */
+const touch = (file: string): void => {
+  const now = new Date();
+  utimesSync(file, now, now);
+};
+
+describe('the build', () => {
+  it('lists firstlight\'s own files as its inputs, not the bundled dependencies\'', () => {
+    const inputs = JSON.parse(readFileSync(join(copy.path, 'dist', 'inputs.json'), 'utf8')) as string[];
+    expect(inputs).toContain(join('gateway', 'runtime.ts'));
+    expect(inputs).toContain(join('gateway', 'log', 'committer.ts'));
+    expect(inputs.filter((f) => f.includes('node_modules') || f.startsWith('..'))).toEqual([]);
+  });
+
+  it('bundles the dependencies it loads at start, and leaves native and lazily loaded ones out', () => {
+    const dist = join(copy.path, 'dist');
+    const code = readdirSync(dist).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
+    expect(code).not.toMatch(/from ["'](aedes|zod|pino|yaml)["']/);
+    expect(code).toMatch(/from ["']better-sqlite3["']/);
+  });
+
+  it('is stale once a source of the gateway is newer, and fresh again after a build', async () => {
+    // The copy has no lockfile, as an installed package has none: that alone does not make it stale.
+    expect(buildModule.isStale()).toBe(false);
+    touch(join(copy.path, 'gateway', 'log', 'committer.ts'));
+    expect(buildModule.isStale()).toBe(true);
+    await buildModule.build();
+    expect(buildModule.isStale()).toBe(false);
+  });
+
+  it('is stale once the lockfile is newer (npm changed a dependency)', async () => {
+    const lockfile = join(copy.path, 'package-lock.json');
+    writeFileSync(lockfile, '{}');
+    expect(buildModule.isStale()).toBe(true);
+    await buildModule.build();
+    expect(buildModule.isStale()).toBe(false);
+    touch(lockfile);
+    expect(buildModule.isStale()).toBe(true);
+    await buildModule.build();
+    expect(buildModule.isStale()).toBe(false);
+  });
+
+  it('runs: the command line starts from the build and answers', () => {
+    const out = execFileSync(process.execPath, [join(copy.path, 'gateway', 'cli', 'bin.js'), 'version'], { encoding: 'utf8' });
+    expect(out.trim()).toBe(JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')).version);
+  });
+});
