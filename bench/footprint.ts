@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { connectAsync } from 'mqtt';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { configSchema } from '../gateway/config/schema.ts';
+import { longestCheckpointWaitMs } from '../gateway/log/checkpointer.ts';
 import { initSetup } from '../gateway/ops/init/init.ts';
 import { readRssParts, readSample, type ProcSample } from './footprint/proc-io.ts';
 import { publishAtRate } from './footprint/traffic.ts';
@@ -29,10 +31,10 @@ const SERVICE = { flags: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '
 const LITE = ['--lite-mode'];
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /**
- * Long enough for the checkpoint after the last commit (storage.checkpointInterval, 10 s by default,
- * and the checkpointer's 1 s look): the pages it copies into the database file count too.
+ * Long enough for the checkpoint after the last commit (the default storage.checkpointInterval, which
+ * `init` spells out), and a second more: the pages it copies into the database file count too.
  */
-const CHECKPOINT_WAIT_MS = 12_000;
+const CHECKPOINT_WAIT_MS = longestCheckpointWaitMs(configSchema.parse({}).storage.checkpointInterval) + 1000;
 
 interface Gateway {
   child: ChildProcess;
@@ -75,13 +77,18 @@ const results = new Map<string, Row[]>();
 const record = (name: string, row: Row): void => void (results.get(name) ?? results.set(name, []).get(name)!).push(row);
 const mb = (kb: number): number => kb / 1024;
 
+/** Connects as Zigbee2MQTT's bridge and publishes its retained device list, as a bridge does first. */
+async function publishDeviceList(g: Gateway): Promise<MqttClient> {
+  const client = await connectAsync(g.url, { clientId: 'zigbee2mqtt' });
+  await client.publishAsync('zigbee2mqtt/bridge/devices', readFileSync(FIXTURE), { qos: 1, retain: true });
+  return client;
+}
+
 /** Idle: started, the device list taken, then nothing but the gateway's own timers. */
 async function measureIdle(name: string, service: boolean, extraFlags: string[] = []): Promise<void> {
   const g = await startGateway('{}', service, extraFlags);
   try {
-    const client = await connectAsync(g.url, { clientId: 'zigbee2mqtt' });
-    await client.publishAsync('zigbee2mqtt/bridge/devices', readFileSync(FIXTURE), { qos: 1, retain: true });
-    await client.endAsync();
+    await (await publishDeviceList(g)).endAsync();
     await sleep(CHECKPOINT_WAIT_MS); // let start-up garbage be collected and the device list's checkpoint pass
     const a = readSample(g.pid);
     const log = g.logBytes();
@@ -113,8 +120,7 @@ const cpu = (a: ProcSample, b: ProcSample): number => ((b.cpuMs - a.cpuMs) / (b.
 async function measureLoad(name: string, storage: string, qos: 0 | 1, rates: number[], waitMs: number, extraFlags: string[] = []): Promise<void> {
   const g = await startGateway(storage, true, extraFlags);
   try {
-    const client = await connectAsync(g.url, { clientId: 'zigbee2mqtt' });
-    await client.publishAsync('zigbee2mqtt/bridge/devices', readFileSync(FIXTURE), { qos: 1, retain: true });
+    const client = await publishDeviceList(g);
     await sleep(CHECKPOINT_WAIT_MS);
     for (const rate of rates) {
       const count = rate === 1 ? 30 : rate === 10 ? 200 : 1500;

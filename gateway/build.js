@@ -53,8 +53,8 @@ const compactDependencies = (esbuild) => ({
 });
 
 export async function build() {
-  // esbuild on a child process of its own, not on a worker thread left running in this one.
-  process.env.ESBUILD_WORKER_THREADS = '0';
+  // The asynchronous API: esbuild runs as a child process, stopped below (ESBUILD_WORKER_THREADS
+  // concerns only the synchronous one).
   const esbuild = createRequire(import.meta.url)('esbuild');
   const result = await esbuild.build({
     entryPoints: [join(SOURCES, 'runtime.ts')],

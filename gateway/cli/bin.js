@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The firstlight command. It runs the gateway's build (dist/firstlight.js), made again first when a
-// TypeScript source is newer; rule files are compiled as they load (gateway/engine/compile-modules.ts).
+// file it was made from, or the lockfile, is newer; rule files are compiled as they load
+// (gateway/engine/compile-modules.ts).
 import { pathToFileURL } from 'node:url';
 import { ensureBuilt } from '../build.js';
 

@@ -27,7 +27,7 @@ export interface Health {
 }
 
 const MiB = 1024 * 1024;
-/** The WAL is checkpointed every second; this size means checkpoints are not keeping up. */
+/** The checkpointer copies the WAL every 10 s or ~1,000 events; this size means it is not keeping up. */
 const WAL_DEGRADED_BYTES = 64 * MiB;
 const EVENT_LOOP_WINDOW_MS = 30_000;
 /** Fine enough for the 200 ms threshold below; each sample wakes an idle gateway (a Pi's core). */

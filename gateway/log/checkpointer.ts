@@ -18,6 +18,9 @@ export interface CheckpointPolicy {
 /** How often the checkpointer looks, at most: a busy log is still checkpointed every second. */
 const LOOK_EVERY_MS = 1000;
 
+/** The longest a committed page waits to be copied into the file: the interval, and one look more. */
+export const longestCheckpointWaitMs = (intervalMs: number): number => intervalMs + Math.min(LOOK_EVERY_MS, intervalMs);
+
 /**
  * A checkpoint copies each page the WAL holds once, however many commits changed it. At a building's
  * rates every commit changes the same handful of pages (the newest leaf of the events table and of

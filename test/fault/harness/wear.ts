@@ -3,6 +3,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
+import { configSchema } from '../../../gateway/config/schema.ts';
+import { longestCheckpointWaitMs } from '../../../gateway/log/checkpointer.ts';
 import { spawnGateway, untilAccepting, writeConfig } from './gateway-child.ts';
 
 export interface WearSample {
@@ -29,11 +31,11 @@ function io(pid: number): { wchar: number; syscw: number; write_bytes: number } 
 }
 
 /**
- * The checkpoint after a run copies its pages into the database file once storage.checkpointInterval
- * (10 s by default) has passed, at the checkpointer's next look (every second): wait that out, so
- * that those bytes count for the run that caused them and not the next.
+ * The checkpoint after a run copies its pages into the database file (with the default
+ * storage.checkpointInterval, as the harness's config leaves it): wait that out, and a little more,
+ * so that those bytes count for the run that caused them and not the next.
  */
-const CHECKPOINT_WAIT_MS = 11_500;
+const CHECKPOINT_WAIT_MS = longestCheckpointWaitMs(configSchema.parse({}).storage.checkpointInterval) + 500;
 
 const payload = (n: number): string =>
   JSON.stringify({ specversion: '1.0', id: `w-${n}`, source: '/wear', type: 'test.reading', partitionkey: 'lab', data: { nonce: n, celsius: 21.5, pad: 'x'.repeat(280) } });
