@@ -42,11 +42,11 @@ function prepareRules(workDir: string, isolate: boolean): string {
  * the load pauses and then record it as failed: with a deadline of an hour it still records each
  * command's pending confirmation (its cost per command stays in the figures) but never fires.
  */
-function writeConfig(workDir: string, lightsReport: boolean, maxPayloadBytes?: number): string {
+function writeConfig(workDir: string, lightsReport: boolean, maxPayloadBytes?: number, storage?: Record<string, unknown>): string {
   const file = join(workDir, 'bench-config.json');
   // A large building's retained bridge/devices list can exceed the default 1 MiB payload limit.
   const mqtt = maxPayloadBytes ? { mqtt: { maxPayloadBytes, limits: { maxPacketBytes: Math.max(2_000_000, maxPayloadBytes + 1024) } } } : {};
-  writeFileSync(file, JSON.stringify({ ...(lightsReport ? {} : { commands: { confirmTimeout: '1h' } }), ...mqtt }, null, 2));
+  writeFileSync(file, JSON.stringify({ ...(storage && Object.keys(storage).length > 0 ? { storage } : {}), ...(lightsReport ? {} : { commands: { confirmTimeout: '1h' } }), ...mqtt }, null, 2));
   return file;
 }
 
@@ -59,10 +59,12 @@ export async function startBenchGateway(options: {
   isolate?: boolean;
   /** Raise the gateway's payload limit to this (only ever up from its 1 MiB default). */
   maxPayloadBytes?: number;
+  /** The gateway's storage settings beyond its defaults. */
+  storage?: Record<string, unknown>;
 }): Promise<BenchGateway> {
   const workDir = mkdtempSync(join(options.outDir, '.run-'));
   const rulesDir = prepareRules(workDir, options.isolate ?? false);
-  const config = writeConfig(workDir, options.lightsReport ?? false, options.maxPayloadBytes);
+  const config = writeConfig(workDir, options.lightsReport ?? false, options.maxPayloadBytes, options.storage);
   const dataDir = mkdtempSync(join(tmpdir(), 'firstlight-bench-'));
   const nodeFlags = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), ...(options.nodeFlags ?? [])];
   // Log level info (the default a user runs with): the start line carries the port, and any line the

@@ -27,6 +27,8 @@ export interface BenchOptions {
   quietWaitMs: number;
   /** Extra Node flags for the gateway process (diagnostics, e.g. --trace-gc). */
   gatewayNodeFlags: string[];
+  /** The gateway's `storage` settings beyond its defaults, to compare them (e.g. { pageSize: 4096 }). */
+  storage: Record<string, unknown>;
   /** Phases to run, by key (latency-<rate>, throughput-multi, throughput-single); empty: all. */
   phases: string[];
   /** How often a phase that other processes disturbed is run again (the least disturbed run is kept). */
@@ -79,6 +81,8 @@ Drives Zigbee2MQTT motion messages through the gateway (child process) and throu
                        (the shipped rules, and the bench rule without this, run inline)
   --gateway-node-flags=<flags>  extra node flags for the gateway process, e.g.
                        --gateway-node-flags="--trace-gc --max-semi-space-size=8"
+  --storage=<json>     the gateway's storage settings beyond its defaults, to compare them, e.g.
+                       --storage='{"pageSize":4096}' (the page size before it became 1024)
   --lights-report      lights answer each command with their state (Zigbee2MQTT does), so the
                        gateway confirms commands; doubles the messages the gateway takes in
   --nice=<n>           run the bench (this session's autogroup) at this priority, e.g. --nice=-10
@@ -113,6 +117,7 @@ const flags = {
   isolate: { type: 'boolean' },
   'quiet-wait': { type: 'string' },
   'gateway-node-flags': { type: 'string' },
+  storage: { type: 'string' },
   keep: { type: 'boolean' },
   nice: { type: 'string' },
   'lights-report': { type: 'boolean' },
@@ -175,6 +180,7 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
     isolate: bool('isolate'),
     quietWaitMs: seconds('quiet-wait', 10, 3),
     gatewayNodeFlags: (str('gateway-node-flags') ?? '').split(/\s+/).filter(Boolean),
+    storage: storageSettings(str('storage')),
     phases: (str('phases') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     retries: num('retries', quick ? 0 : 1, (n) => Number.isInteger(n) && n >= 0),
     keep: bool('keep'),
@@ -191,4 +197,16 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
   if (options.warmupMs >= options.durationMs) throw new Error('--warmup must be shorter than --duration');
   if (options.durationMs - options.warmupMs < 1000) throw new Error('the measured part of a phase (--duration minus --warmup) must be at least 1 s');
   return options;
+}
+
+function storageSettings(json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new UsageError(`--storage: not JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('--storage: expected a JSON object, e.g. {"pageSize":4096}');
+  return value as Record<string, unknown>;
 }

@@ -102,6 +102,7 @@ async function startTarget(key: TargetKey, o: BenchOptions, load: LoadChoice, ow
       nodeFlags: o.gatewayNodeFlags,
       lightsReport: o.lightsReport,
       isolate: o.isolate,
+      storage: o.storage,
       ...(listBytes > 1024 * 1024 && { maxPayloadBytes: 2 * listBytes }),
     });
     child = gateway;

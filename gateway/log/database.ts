@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DEFAULT_PAGE_SIZE } from './page-size.ts';
 
 export type Db = Database.Database;
 
@@ -14,7 +15,7 @@ export interface OpenOptions {
    */
   synchronous?: 'FULL' | 'NORMAL';
   readonly?: boolean;
-  /** Page size of a database this call creates; an existing one keeps its own. Default 4096. */
+  /** Page size of a database this call creates; an existing one keeps its own. Default DEFAULT_PAGE_SIZE. */
   pageSize?: number;
 }
 
@@ -98,7 +99,7 @@ export function openDatabase(options: OpenOptions): Db {
   db.pragma('busy_timeout = 5000');
   if (options.readonly) return db;
   // Only an empty file takes a page size, and only before it is switched to WAL.
-  if (options.pageSize !== undefined && isEmpty(db)) db.pragma(`page_size = ${options.pageSize}`);
+  if (isEmpty(db)) db.pragma(`page_size = ${options.pageSize ?? DEFAULT_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   // Checkpoints run from a timer (see checkpointer.ts), never inside a commit: an automatic

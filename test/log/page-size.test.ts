@@ -26,9 +26,14 @@ describe('storage.pageSize', () => {
     db.close();
   });
 
+  it('gives a new log 1 KiB pages unless told otherwise (fewer bytes written per commit)', () => {
+    expect(pageSize(join(dir.path, 'default.db'))).toBe(1024);
+  });
+
   it('leaves an existing log at the page size it was created with', () => {
     const file = join(dir.path, 'old.db');
-    expect(pageSize(file)).toBe(4096);
+    expect(pageSize(file, 4096)).toBe(4096);
     expect(pageSize(file, 1024)).toBe(4096);
+    expect(pageSize(file)).toBe(4096);
   });
 });

@@ -40,6 +40,17 @@ function fillLog(file: string): void {
   db.close();
 }
 
+/** A page of table data in the middle of the events table, where a failing SD card's damage lands most. */
+function leafOfEvents(file: string): { pageno: number; pageSize: number } {
+  const db = openDatabase({ file });
+  try {
+    const leaves = db.prepare("SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY pageno").pluck().all() as number[];
+    return { pageno: leaves[Math.floor(leaves.length / 2)]!, pageSize: db.pragma('page_size', { simple: true }) as number };
+  } finally {
+    db.close();
+  }
+}
+
 /** One check's lines of the report, with their fixes. */
 const lines = (stdout: string, check: string): string =>
   stdout.split('\n').filter((l, i, all) => new RegExp(`^\\S+\\s+${check}\\s`).test(l) || (l.includes('fix:') && new RegExp(`^\\S+\\s+${check}\\s`).test(all[i - 1] ?? ''))).join('\n');
@@ -61,8 +72,9 @@ describe('firstlight doctor', () => {
     chmodSync(rule, 0o666);
     fillLog(db);
     // Scribble over pages in the middle of the file, as a failing SD card would.
+    const { pageno, pageSize } = leafOfEvents(db);
     const fd = openSync(db, 'r+');
-    writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, 40 * 4096);
+    writeSync(fd, Buffer.alloc(2 * pageSize, 0x5a), 0, 2 * pageSize, (pageno - 1) * pageSize);
     closeSync(fd);
     server = createServer();
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -71,7 +83,8 @@ describe('firstlight doctor', () => {
     const { code, stdout } = await runCli(['doctor', '--config', config, '--mqtt-port', String(port), '--http-port', '0'], noTools);
     expect(lines(stdout, 'rules')).toContain(`FAIL  rules       ${rule} is writable by every user (mode 666)`);
     expect(lines(stdout, 'rules')).toContain(`fix: chmod o-w ${rule}`);
-    expect(lines(stdout, 'database')).toMatch(/^FAIL  database\s+.*firstlight\.db is damaged: .*(Page|page)/m);
+    // SQLite's own words: quick_check lists damaged index pages; damage to table data stops it short.
+    expect(lines(stdout, 'database')).toMatch(/^FAIL  database\s+.*firstlight\.db is damaged: .*(Page|page|malformed)/m);
     expect(lines(stdout, 'database')).toContain('restore your newest backup');
     expect(lines(stdout, 'port-mqtt')).toContain(`FAIL  port-mqtt   mqtt port 127.0.0.1:${port} is in use by another program`);
     expect(lines(stdout, 'port-mqtt')).toContain(`sport = :${port}`);
