@@ -1,4 +1,5 @@
-// Copies the log while the gateway runs, through SQLite's online backup API, into one self-contained file.
+// Copies the log while the gateway runs, through SQLite's online backup API, into one self-contained file
+// (or, to change its page size, through VACUUM INTO).
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ export interface BackupResult {
  * to a temporary name and renamed into place, so an interrupted backup never leaves a partial file
  * where a good one was.
  */
-export async function backupDatabase(dbFile: string, dest: string, options: { force?: boolean } = {}): Promise<BackupResult> {
+export async function backupDatabase(dbFile: string, dest: string, options: { force?: boolean; pageSize?: number } = {}): Promise<BackupResult> {
   if (!existsSync(dbFile)) throw new FirstlightError('FL_ERR_NO_LOG', `no log at ${dbFile}`, ['start the gateway first, or point --data at the directory it writes to']);
   if (existsSync(dest) && !options.force) {
     throw new FirstlightError('FL_ERR_BACKUP_EXISTS', `${dest} already exists`, ['choose another file name, or add --force to replace it']);
@@ -32,9 +33,16 @@ export async function backupDatabase(dbFile: string, dest: string, options: { fo
   const source = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
     source.pragma('busy_timeout = 5000');
-    // All pages in one step: one read transaction, hence one snapshot. In small steps a write by the
-    // gateway between two steps would restart the copy, and under steady load it might never finish.
-    await source.backup(partial, { progress: ({ totalPages }) => Math.max(totalPages, 1) });
+    if (options.pageSize === undefined) {
+      // All pages in one step: one read transaction, hence one snapshot. In small steps a write by the
+      // gateway between two steps would restart the copy, and under steady load it might never finish.
+      await source.backup(partial, { progress: ({ totalPages }) => Math.max(totalPages, 1) });
+    } else {
+      // The backup API copies pages as they are; VACUUM INTO rebuilds the tables into pages of the
+      // size asked for, also in one read transaction (how an older log moves to smaller pages).
+      source.pragma(`page_size = ${options.pageSize}`);
+      source.prepare('VACUUM INTO ?').run(partial);
+    }
   } catch (err) {
     rmSync(partial, { force: true });
     throw new FirstlightError('FL_ERR_BACKUP_FAILED', `backup of ${dbFile} failed: ${(err as Error).message}`, ['check the free space and permissions where the copy goes']);

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../gateway/log/database.ts';
 import { runCli, startGatewayProcess, tempDir } from '../helpers/gateway-process.ts';
 import { connect } from '../helpers/mqtt.ts';
 
@@ -65,5 +66,34 @@ describe('firstlight backup', () => {
     expect(refused.stderr).toContain('--force');
     const forced = await runCli(['backup', file, '--data', data, '--force']);
     expect(forced.code).toBe(0);
+  });
+
+  it('moves a log with 4 KiB pages to 1 KiB pages (--page-size), every event and the rules\' state kept', async () => {
+    const data = join(dir.path, 'old-data');
+    const old = openDatabase({ file: join(data, 'firstlight.db'), pageSize: 4096 });
+    const insert = old.prepare("INSERT INTO events (id, source, type, time, data) VALUES (?, '/tests/old', 'test.ping', '2026-01-01T00:00:00Z', '{}')");
+    old.transaction(() => {
+      for (let i = 0; i < 500; i++) insert.run(`o-${i}`);
+      old.prepare("INSERT INTO rule_state (rule, key, value) VALUES ('room-presence', 'hall', '{\"occupied\":true}')").run();
+    })();
+    old.close();
+
+    const file = join(dir.path, 'small-pages.db');
+    const bad = await runCli(['backup', file, '--data', data, '--page-size', '1000']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('use 1024, 2048, 4096 or 8192');
+    const moved = await runCli(['backup', file, '--data', data, '--page-size', '1024']);
+    expect(moved.stderr).toBe('');
+    expect(moved.stdout).toMatch(/^backed up 500 events \(up to position 500\)/m);
+    const copy = new Database(file, { readonly: true });
+    try {
+      expect(copy.pragma('page_size', { simple: true })).toBe(1024);
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(copy.prepare("SELECT count(*) FROM events WHERE id LIKE 'o-%'").pluck().get()).toBe(500);
+      expect(copy.prepare("SELECT value FROM rule_state WHERE rule = 'room-presence'").pluck().get()).toBe('{"occupied":true}');
+    } finally {
+      copy.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../gateway/log/database.ts';
 import { checkDatabase } from '../../gateway/ops/doctor/database-check.ts';
@@ -106,5 +106,13 @@ describe('firstlight doctor', () => {
     const check = new Database(db, { readonly: true });
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
+  });
+
+  it('points a log with 4 KiB pages (from before 1 KiB became the default) to the rewrite that shrinks them', async () => {
+    const { db } = await site();
+    openDatabase({ file: db, pageSize: 4096 }).close();
+    const [finding] = checkDatabase(db).findings;
+    expect(finding).toEqual(expect.objectContaining({ status: 'warn', message: expect.stringContaining('4 KiB pages write more per event') as string }));
+    expect(finding!.fix).toContain(`firstlight backup --data ${dirname(db)} --page-size 1024 ${db}.new`);
   });
 });

@@ -1,7 +1,9 @@
 // Doctor: is the log's database intact (SQLite quick_check), and how big is it?
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
-import { fail, ok, type Finding } from './finding.ts';
+import { dirname } from 'node:path';
+import { fail, ok, warn, type Finding } from './finding.ts';
+import { DEFAULT_PAGE_SIZE } from '../../log/page-size.ts';
 
 export interface DatabaseReport {
   findings: Finding[];
@@ -11,6 +13,9 @@ export interface DatabaseReport {
 
 const RESTORE = (file: string): string =>
   `stop firstlight, move the damaged file aside ("mv ${file} ${file}.damaged"; remove ${file}-wal and ${file}-shm with it), then restore your newest backup to ${file}, or start without one to begin a new log`;
+
+const PAGE_SIZE_FIX = (file: string): string =>
+  `unless you chose that page size (storage.pageSize): stop firstlight, "firstlight backup --data ${dirname(file)} --page-size ${DEFAULT_PAGE_SIZE} ${file}.new", move ${file}.new to ${file} (remove ${file}-wal and ${file}-shm), start it again`;
 
 export function checkDatabase(file: string): DatabaseReport {
   if (!existsSync(file)) return { findings: [ok('database', `no log yet at ${file} (the gateway creates it at first start)`)] };
@@ -28,7 +33,14 @@ export function checkDatabase(file: string): DatabaseReport {
     }
     const row = db.prepare('SELECT count(*) AS n, max(time) AS newest FROM events').get() as { n: number; newest: string | null };
     const mib = (statSync(file).size / 1048576).toFixed(1);
-    return { findings: [ok('database', `${file} passes quick_check: ${row.n} events, ${mib} MiB`)], newestEvent: row.newest ?? undefined };
+    const intact = `${file} passes quick_check: ${row.n} events, ${mib} MiB`;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    // A log keeps the page size it was created with; one from before 1 KiB became the default
+    // writes more per event than it needs to, and only a rewrite changes that.
+    const finding = pageSize > DEFAULT_PAGE_SIZE
+      ? warn('database', `${intact}; its ${pageSize / 1024} KiB pages write more per event than the ${DEFAULT_PAGE_SIZE / 1024} KiB pages a new log gets (SD-card wear)`, PAGE_SIZE_FIX(file))
+      : ok('database', intact);
+    return { findings: [finding], newestEvent: row.newest ?? undefined };
   } catch (err) {
     const e = err as Error & { code?: string };
     if (e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_PERM' || e.code === 'SQLITE_READONLY') {
