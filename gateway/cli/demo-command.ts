@@ -8,6 +8,7 @@ import { systemClock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import { FirstlightError } from '../errors.ts';
 import type { LoggedEvent } from '../events/event.ts';
+import { limitHeapGrowth } from '../ops/heap-growth.ts';
 import { startGateway, type Gateway } from '../gateway.ts';
 import { loadAdapters } from '../ingest/load-adapters.ts';
 import { createLogger } from '../logger.ts';
@@ -57,6 +58,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   // Checkpoints are timed by the shared clock: keep them as far apart in real time as usual.
   const config: Config = { ...loaded, storage: { ...loaded.storage, checkpointInterval: loaded.storage.checkpointInterval * speed } };
   const logger = createLogger(config.log);
+  limitHeapGrowth();
   const clock = createScaledClock({ base: systemClock, speed, start });
   const explicitPorts = [values['mqtt-port'], values['http-port'], process.env.FIRSTLIGHT_MQTT_PORT, process.env.FIRSTLIGHT_HTTP_PORT].some((p) => p !== undefined);
 

@@ -3,6 +3,7 @@ import { FirstlightError } from '../errors.ts';
 import { startGateway } from '../gateway.ts';
 import { systemClock } from '../clock.ts';
 import { createLogger } from '../logger.ts';
+import { limitHeapGrowth } from '../ops/heap-growth.ts';
 import { createSystemdNotifier } from '../ops/systemd-notify.ts';
 import { configFlags, configFlagsHelp, configFromFlags, parseArgs } from './options.ts';
 
@@ -21,6 +22,7 @@ export async function runStart(argv: string[]): Promise<number> {
   }
   const config = configFromFlags(values);
   const logger = createLogger(config.log);
+  limitHeapGrowth();
   // Signals are caught from here on: one that arrives while the gateway starts stops it once started.
   let signals = 0;
   let stopRequested: (signal: NodeJS.Signals) => void = () => {};
