@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import { FirstlightError } from '../errors.ts';
 import { DB_FILE } from '../gateway.ts';
+import { PAGE_SIZES } from '../log/page-size.ts';
 import { backupDatabase } from '../ops/backup.ts';
 import { configFlags, configFlagsHelp, configFromFlags, parseArgs } from './options.ts';
 
@@ -27,8 +28,8 @@ export async function runBackup(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new FirstlightError('FL_ERR_USAGE', 'name the file to write the backup to', ['firstlight backup /mnt/usb/firstlight-backup.db']);
   const pageSize = values['page-size'] === undefined ? undefined : Number(values['page-size']);
-  if (pageSize !== undefined && ![1024, 2048, 4096, 8192].includes(pageSize)) {
-    throw new FirstlightError('FL_ERR_USAGE', `--page-size ${values['page-size']}: not a page size firstlight uses`, ['use 1024, 2048, 4096 or 8192']);
+  if (pageSize !== undefined && !PAGE_SIZES.includes(pageSize)) {
+    throw new FirstlightError('FL_ERR_USAGE', `--page-size ${values['page-size']}: not a page size firstlight uses`, [`use one of ${PAGE_SIZES.join(', ')}`]);
   }
   const config = configFromFlags(values);
   const result = await backupDatabase(join(config.data, DB_FILE), resolve(positionals[0]!), { force: values.force === true, ...(pageSize && { pageSize }) });

@@ -7,3 +7,6 @@
  * saturation in `npm run bench` and a ~12% larger file (see docs/raspberry-pi.md).
  */
 export const DEFAULT_PAGE_SIZE = 1024;
+
+/** The page sizes storage.pageSize and `backup --page-size` accept. */
+export const PAGE_SIZES: readonly number[] = [1024, 2048, 4096, 8192];

@@ -81,7 +81,7 @@ describe('firstlight backup', () => {
     const file = join(dir.path, 'small-pages.db');
     const bad = await runCli(['backup', file, '--data', data, '--page-size', '1000']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('use 1024, 2048, 4096 or 8192');
+    expect(bad.stderr).toContain('use one of 1024, 2048, 4096, 8192');
     const moved = await runCli(['backup', file, '--data', data, '--page-size', '1024']);
     expect(moved.stderr).toBe('');
     expect(moved.stdout).toMatch(/^backed up 500 events \(up to position 500\)/m);
