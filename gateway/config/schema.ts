@@ -85,7 +85,7 @@ export const configSchema = z.strictObject({
       /**
        * SQLite page size of a log this gateway creates (an existing log keeps its own). Each commit
        * writes every page it touched in full, so small pages mean less SD-card wear: 1024 writes
-       * ~2.4x fewer bytes per event than 4096 at a building's rates (docs/raspberry-pi.md).
+       * ~2.2x fewer bytes per event than 4096 at a building's rates (docs/raspberry-pi.md).
        */
       pageSize: z.union([z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192)]).default(DEFAULT_PAGE_SIZE),
       /**

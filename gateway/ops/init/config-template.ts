@@ -93,7 +93,7 @@ storage:
   # firstlight, but a power cut may undo the last second or so of commits; fewer fsyncs.
   synchronous: FULL
   # SQLite page size of a new log (1024, 2048, 4096 or 8192; an existing log keeps its own). Every
-  # commit writes each page it touched in full: 1024 writes ~2.4x fewer bytes per event than 4096
+  # commit writes each page it touched in full: 1024 writes ~2.2x fewer bytes per event than 4096
   # at a building's rates (SD-card wear); the file is ~12% larger, throughput at saturation ~7% lower.
   pageSize: 1024
   # The longest the write-ahead log waits to be copied into the database file (sooner once 1,000
