@@ -46,7 +46,7 @@ function writeConfig(workDir: string, lightsReport: boolean, maxPayloadBytes?: n
   const file = join(workDir, 'bench-config.json');
   // A large building's retained bridge/devices list can exceed the default 1 MiB payload limit.
   const mqtt = maxPayloadBytes ? { mqtt: { maxPayloadBytes, limits: { maxPacketBytes: Math.max(2_000_000, maxPayloadBytes + 1024) } } } : {};
-  writeFileSync(file, JSON.stringify({ ...(storage && Object.keys(storage).length > 0 ? { storage } : {}), ...(lightsReport ? {} : { commands: { confirmTimeout: '1h' } }), ...mqtt }, null, 2));
+  writeFileSync(file, JSON.stringify({ ...(storage && { storage }), ...(lightsReport ? {} : { commands: { confirmTimeout: '1h' } }), ...mqtt }, null, 2));
   return file;
 }
 

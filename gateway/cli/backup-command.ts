@@ -28,7 +28,7 @@ export async function runBackup(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new FirstlightError('FL_ERR_USAGE', 'name the file to write the backup to', ['firstlight backup /mnt/usb/firstlight-backup.db']);
   const pageSize = values['page-size'] === undefined ? undefined : Number(values['page-size']);
-  if (pageSize !== undefined && !PAGE_SIZES.includes(pageSize)) {
+  if (pageSize !== undefined && !PAGE_SIZES.some((size) => size === pageSize)) {
     throw new FirstlightError('FL_ERR_USAGE', `--page-size ${values['page-size']}: not a page size firstlight uses`, [`use one of ${PAGE_SIZES.join(', ')}`]);
   }
   const config = configFromFlags(values);

@@ -1,7 +1,7 @@
 // The one config schema: defaults, validation and the inferred Config type.
 import { z } from 'zod';
 import { durationSchema } from '../sdk/duration.ts';
-import { DEFAULT_PAGE_SIZE } from '../log/page-size.ts';
+import { DEFAULT_PAGE_SIZE, PAGE_SIZES } from '../log/page-size.ts';
 import { brokerSchema, uplinkSchema } from './link-schema.ts';
 import { TOKEN_HASH_PATTERN } from '../http/token.ts';
 import { mqttLimitsSchema, mqttTlsSchema, mqttUsersSchema } from './mqtt-security-schema.ts';
@@ -87,7 +87,7 @@ export const configSchema = z.strictObject({
        * writes every page it touched in full, so small pages mean less SD-card wear: 1024 writes
        * ~2.2x fewer bytes per event than 4096 at a building's rates (docs/raspberry-pi.md).
        */
-      pageSize: z.union([z.literal(1024), z.literal(2048), z.literal(4096), z.literal(8192)]).default(DEFAULT_PAGE_SIZE),
+      pageSize: z.literal(PAGE_SIZES).default(DEFAULT_PAGE_SIZE),
       /**
        * The longest committed pages wait in the WAL before they are copied into the database file
        * (off the commit path; sooner once 1,000 events are waiting). Longer: fewer bytes written at

@@ -15,11 +15,14 @@ export interface CheckpointPolicy {
   maxWaitingEvents?: number;
 }
 
-/** How often the checkpointer looks, at most: a busy log is still checkpointed every second. */
-const LOOK_EVERY_MS = 1000;
+/**
+ * How often the checkpointer looks: every second, so that a busy log is checkpointed that often, or
+ * every interval if that is shorter.
+ */
+const lookEveryMs = (intervalMs: number): number => Math.min(1000, intervalMs);
 
 /** The longest a committed page waits to be copied into the file: the interval, and one look more. */
-export const longestCheckpointWaitMs = (intervalMs: number): number => intervalMs + Math.min(LOOK_EVERY_MS, intervalMs);
+export const longestCheckpointWaitMs = (intervalMs: number): number => intervalMs + lookEveryMs(intervalMs);
 
 /**
  * A checkpoint copies each page the WAL holds once, however many commits changed it. At a building's
@@ -30,7 +33,7 @@ export const longestCheckpointWaitMs = (intervalMs: number): number => intervalM
  */
 export function startCheckpointer(db: Db, clock: Clock, policy: CheckpointPolicy, onError: (err: unknown) => void): Checkpointer {
   const maxWaiting = policy.maxWaitingEvents ?? 1000;
-  const lookMs = Math.min(LOOK_EVERY_MS, policy.intervalMs);
+  const lookMs = lookEveryMs(policy.intervalMs);
   let cancel: Cancel | undefined;
   let checkpointedAt = clock.now();
   let eventsAtCheckpoint = policy.eventsCommitted();

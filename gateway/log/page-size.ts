@@ -9,4 +9,4 @@
 export const DEFAULT_PAGE_SIZE = 1024;
 
 /** The page sizes storage.pageSize and `backup --page-size` accept. */
-export const PAGE_SIZES: readonly number[] = [1024, 2048, 4096, 8192];
+export const PAGE_SIZES = [1024, 2048, 4096, 8192] as const;
