@@ -54,10 +54,10 @@ export function buildLog(file: string, options: { events: number; rooms: number;
   db.pragma('cache_size = -1000000');
   // Building an index once over sorted rows is far cheaper than growing it row by row: the log's
   // secondary indexes (the ones the schema declares, partial ones included) are made at the end.
-  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL").all() as Array<{ name: string; sql: string }>;
+  const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_log' AND sql IS NOT NULL").all() as Array<{ name: string; sql: string }>;
   for (const i of indexes) db.exec(`DROP INDEX ${i.name}`);
   const insert = db.prepare(
-    `INSERT INTO events (seq, id, source, type, time, subject, partitionkey, causationid, correlationid, ruleversion, replayed, data, extensions, raw_topic, raw_payload)
+    `INSERT INTO event_log (seq, id, source, type, time, subject, partitionkey, causationid, correlationid, ruleversion, replayed, data, extensions, raw_topic, raw_payload)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, ?, ?)`,
   );
   const rnd = random(42);

@@ -141,9 +141,10 @@ export function createCore(deps: CoreDeps): Core {
     },
     async flush() {
       await committer.settled();
-      // An empty unit: its transaction carries the positions that moved since the last commit.
+      // Its transaction carries the positions that moved since the last commit, and moves the tail
+      // into the indexed table: a stopped log is all indexed, for whoever reads it next.
       engine.persistPositions();
-      committer.submit({ write() {} });
+      committer.submit({ write: () => void events.fold(true) });
       committer.flushNow();
     },
     ruleWorkerReady: () => sandbox?.whenReady() ?? Promise.resolve(),

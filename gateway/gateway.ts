@@ -142,7 +142,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   const retention = retentionConfig.enabled
     ? startRetentionJob({
         // Nothing a live consumer has not processed yet: the rules, the actuator, the uplink.
-        pruner: createPruner(db, retentionConfig, () =>
+        pruner: createPruner(db, core.events, retentionConfig, () =>
           Math.min(
             ...[...core.engine.stats().values()].map((s) => s.position),
             core.ruleStore.position('actuator') ?? Infinity,

@@ -27,6 +27,8 @@ export interface RuleStore {
   /** Removes and returns the timers due at or before `now`, earliest first. */
   takeDueTimers(now: number): TimerRow[];
   nextDue(): number | undefined;
+  /** After a rollback: the timers table may be back to what it was before the last changes. */
+  forgetNextDue(): void;
   pendingTimers(rule?: string): TimerRow[];
 }
 
@@ -49,7 +51,10 @@ export function createRuleStore(db: Db): RuleStore {
   const timerDue = db.prepare('SELECT due_at FROM timers WHERE rule = ? AND key = ? AND name = ?').pluck();
   const ownTimers = db.prepare("SELECT name FROM timers WHERE rule = ? AND key = ? AND name NOT LIKE 'trigger:%'").pluck();
   const dueTimers = db.prepare('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, rule, key, name');
+  // A scan of the pending timers (there is no index on due_at, see database.ts); the scheduler asks
+  // after every commit, so the answer is kept until a timer is set, cancelled or taken.
   const nextDue = db.prepare('SELECT MIN(due_at) FROM timers').pluck();
+  let knownNextDue: { due: number | undefined } | undefined;
   const allTimers = db.prepare('SELECT * FROM timers ORDER BY due_at');
   const ruleTimers = db.prepare('SELECT * FROM timers WHERE rule = ? ORDER BY due_at');
 
@@ -63,16 +68,29 @@ export function createRuleStore(db: Db): RuleStore {
     },
     setState: (rule, key, value) => void putState.run(rule, key, JSON.stringify(value)),
     deleteState: (rule, key) => void delState.run(rule, key),
-    setTimer: (row) => void putTimer.run(row),
-    cancelTimer: (rule, key, name) => void delTimer.run(rule, key, name),
+    setTimer(row) {
+      knownNextDue = undefined;
+      putTimer.run(row);
+    },
+    cancelTimer(rule, key, name) {
+      knownNextDue = undefined;
+      delTimer.run(rule, key, name);
+    },
     timerDue: (rule, key, name) => timerDue.get(rule, key, name) as number | undefined,
     ownTimers: (rule, key) => ownTimers.all(rule, key) as string[],
     takeDueTimers(now) {
+      knownNextDue = undefined;
       const rows = dueTimers.all(now) as TimerRow[];
       for (const r of rows) delTimer.run(r.rule, r.key, r.name);
       return rows;
     },
-    nextDue: () => (nextDue.get() as number | null) ?? undefined,
+    nextDue() {
+      knownNextDue ??= { due: (nextDue.get() as number | null) ?? undefined };
+      return knownNextDue.due;
+    },
+    forgetNextDue() {
+      knownNextDue = undefined;
+    },
     pendingTimers: (rule) => (rule === undefined ? allTimers.all() : ruleTimers.all(rule)) as TimerRow[],
   };
 }

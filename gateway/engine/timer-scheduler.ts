@@ -71,6 +71,7 @@ export function createTimerScheduler({ committer, store, clock, sourceBase }: Ti
   }
 
   committer.onCommitted(rearm);
+  committer.onRollback(() => store.forgetNextDue());
 
   return {
     rearm,

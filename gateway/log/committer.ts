@@ -103,6 +103,8 @@ export function createCommitter(deps: CommitterDeps): Committer {
   const transaction = db.transaction((units: Unit[]) => {
     for (const unit of units) unit.write();
     processor(fresh!);
+    // After the processor: what the rules derived is in the tail too, and goes with it.
+    store.fold();
     for (const fn of before) fn();
   });
 

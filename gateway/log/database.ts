@@ -19,7 +19,8 @@ export interface OpenOptions {
   pageSize?: number;
 }
 
-const migrations: readonly string[] = [
+/** The schema, one step per version (user_version); exported for the upgrade tests. */
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE events (
     seq           INTEGER PRIMARY KEY,
@@ -90,7 +91,60 @@ const migrations: readonly string[] = [
   CREATE INDEX events_by_room_change ON events (partitionkey, type, seq)
     WHERE type = 'room.entered' OR type = 'room.vacated';
   `,
+  // New events go to a tail table without secondary indexes and are folded into the indexed table a
+  // thousand at a time (event-store.ts). At a building's rates each message is its own commit, and a
+  // commit writes every B-tree page it touched in full: with the four indexes on the commit path a
+  // message wrote ~15 pages, most of them index leaves. `events` becomes a view over both tables, so
+  // every reader sees every committed event; inserts into the view (older tools, tests) go to the log.
+  `
+  ALTER TABLE events RENAME TO event_log;
+  CREATE TABLE event_tail (
+    seq           INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    time          TEXT NOT NULL,
+    subject       TEXT,
+    partitionkey  TEXT,
+    causationid   TEXT,
+    correlationid TEXT,
+    ruleversion   TEXT,
+    replayed      INTEGER NOT NULL DEFAULT 0,
+    data          TEXT NOT NULL,
+    extensions    TEXT,
+    raw_topic     TEXT,
+    raw_payload   TEXT
+  ) STRICT;
+  CREATE VIEW events AS SELECT * FROM event_log UNION ALL SELECT * FROM event_tail;
+  CREATE TRIGGER events_insert INSTEAD OF INSERT ON events BEGIN
+    INSERT INTO event_log (seq, id, source, type, time, subject, partitionkey, causationid, correlationid,
+      ruleversion, replayed, data, extensions, raw_topic, raw_payload)
+    VALUES (NEW.seq, NEW.id, NEW.source, NEW.type, NEW.time, NEW.subject, NEW.partitionkey, NEW.causationid,
+      NEW.correlationid, NEW.ruleversion, COALESCE(NEW.replayed, 0), NEW.data, NEW.extensions, NEW.raw_topic, NEW.raw_payload);
+  END;
+  -- A rule that re-arms a timer on every event (an absence) moved its entry in this index every
+  -- commit: one page more per message. The pending timers are few; the scheduler scans them instead.
+  DROP INDEX timers_by_due;
+  `,
 ];
+
+/**
+ * Whether the log has the tail table (schema 3). A read-only connection to a log that an older
+ * gateway wrote, and no newer one has opened yet, still has the single `events` table.
+ */
+export function hasTail(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_tail'").pluck().get() !== undefined;
+}
+
+/**
+ * SQL for the newest position in the log. MAX over the `events` view would read every row (SQLite
+ * does not take an aggregate into the arms of a UNION ALL); over each table it is one lookup.
+ */
+export function headSql(db: Db): string {
+  return hasTail(db)
+    ? 'SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM event_log), (SELECT COALESCE(MAX(seq), 0) FROM event_tail))'
+    : 'SELECT COALESCE(MAX(seq), 0) FROM events';
+}
 
 /** Opens (creating if needed) and migrates the log database. */
 export function openDatabase(options: OpenOptions): Db {
@@ -119,15 +173,15 @@ function isEmpty(db: Db): boolean {
 
 function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) {
+  if (current > MIGRATIONS.length) {
     throw Object.assign(
-      new Error(`the log was written by a newer firstlight (schema ${current}, this one knows ${migrations.length}); upgrade firstlight`),
+      new Error(`the log was written by a newer firstlight (schema ${current}, this one knows ${MIGRATIONS.length}); upgrade firstlight`),
       { code: 'FL_ERR_SCHEMA_NEWER' },
     );
   }
-  for (let v = current; v < migrations.length; v++) {
+  for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
-      db.exec(migrations[v]!);
+      db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

@@ -1,5 +1,6 @@
-// Appends events to the log and reads them back; the only code that knows the events table's columns.
-import type { Db } from './database.ts';
+// Appends events to the log (its unindexed tail, folded into the indexed table in batches) and reads
+// them back; the only code that knows the events tables' columns.
+import { headSql, type Db } from './database.ts';
 import type { LoggedEvent, NewEvent } from '../events/event.ts';
 
 export interface EventRow {
@@ -49,21 +50,53 @@ export interface EventStore {
   head(): number;
   /** Forgets positions handed out by appends that were rolled back. */
   resetHead(): void;
+  /**
+   * Moves the tail's events into the indexed table when it holds FOLD_ROWS or more (or any, with
+   * `all`). Only inside a transaction; returns how many moved.
+   */
+  fold(all?: boolean): number;
   /** Events after `seq`, oldest first, at most `limit`. */
   after(seq: number, limit: number): LoggedEvent[];
   query(q: EventQuery): LoggedEvent[];
   byId(id: string): LoggedEvent | undefined;
 }
 
+/**
+ * Events the tail holds before they are folded into the indexed table. A fold writes each index page
+ * it touches once for all of them; the readers' scans of the unindexed tail stay this short.
+ */
+export const FOLD_ROWS = 1000;
+
+const COLUMNS = `seq, id, source, type, time, subject, partitionkey, causationid, correlationid, ruleversion, replayed,
+  data, extensions, raw_topic, raw_payload`;
+
 export function createEventStore(db: Db): EventStore {
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO events (seq, id, source, type, time, subject, partitionkey, causationid,
-       correlationid, ruleversion, replayed, data, extensions, raw_topic, raw_payload)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const maxSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').pluck();
   const afterStmt = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const byIdStmt = db.prepare('SELECT * FROM events WHERE id = ? ORDER BY seq LIMIT 1');
+  const maxSeq = db.prepare(headSql(db)).pluck();
+  // The append path is prepared on first use: a read-only connection to a log an older gateway wrote
+  // has no tail table yet, and never appends.
+  let writer: ReturnType<typeof prepareWriter> | undefined;
+  // (source, id) of the tail's events: the tail has no unique index, so redeliveries are caught here
+  // (and in the indexed table by its own). Loaded from the table on first use and after a rollback.
+  let tailKeys: Set<string> | undefined;
+  const keyOf = (source: string, id: string): string => `${source}\u0000${id}`;
+
+  function prepareWriter() {
+    return {
+      insert: db.prepare(`INSERT INTO event_tail (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      inLog: db.prepare('SELECT 1 FROM event_log WHERE id = ? AND source = ?').pluck(),
+      tailRows: db.prepare('SELECT source, id FROM event_tail'),
+      // OR IGNORE: every tail row was checked against the log when it was appended, so nothing is
+      // dropped here; a fold must never fail and take the acknowledgements of its transaction along.
+      copy: db.prepare(`INSERT OR IGNORE INTO event_log (${COLUMNS}) SELECT ${COLUMNS} FROM event_tail ORDER BY seq`),
+      clear: db.prepare('DELETE FROM event_tail'),
+    };
+  }
+  function tail(w: NonNullable<typeof writer>): Set<string> {
+    tailKeys ??= new Set((w.tailRows.all() as Array<{ source: string; id: string }>).map((r) => keyOf(r.source, r.id)));
+    return tailKeys;
+  }
 
   // We are the only writer, so positions are handed out here rather than by SQLite: an ignored
   // duplicate then consumes no position, and a caller knows an event's position before commit.
@@ -71,8 +104,12 @@ export function createEventStore(db: Db): EventStore {
 
   return {
     append(e) {
+      writer ??= prepareWriter();
+      const keys = tail(writer);
+      const key = keyOf(e.source, e.id);
+      if (keys.has(key) || writer.inLog.get(e.id, e.source) !== undefined) return undefined;
       const seq = head + 1;
-      const result = insert.run(
+      writer.insert.run(
         seq,
         e.id,
         e.source,
@@ -89,13 +126,23 @@ export function createEventStore(db: Db): EventStore {
         e.raw?.topic ?? null,
         e.raw?.payload ?? null,
       );
-      if (result.changes === 0) return undefined;
+      keys.add(key);
       head = seq;
       return seq;
+    },
+    fold(all = false) {
+      writer ??= prepareWriter();
+      const rows = tail(writer).size;
+      if (rows === 0 || (!all && rows < FOLD_ROWS)) return 0;
+      writer.copy.run();
+      writer.clear.run();
+      tailKeys = new Set();
+      return rows;
     },
     head: () => head,
     resetHead() {
       head = maxSeq.get() as number;
+      tailKeys = undefined;
     },
     after(seq, limit) {
       return (afterStmt.all(seq, limit) as EventRow[]).map(fromRow);

@@ -1,7 +1,8 @@
 // Prunes the log by age and size, per event type, without breaking what the log promises: no event a
 // consumer (rule, actuator, uplink) has not processed yet, no cause of an event that is kept (lineage),
 // no event a pending timer was set by, and never the newest (positions are handed out from it).
-import type { Db } from './database.ts';
+import { hasTail, headSql, type Db } from './database.ts';
+import type { EventStore } from './event-store.ts';
 
 export interface RetentionRule {
   /** Events older than this (by their time) are pruned. */
@@ -36,25 +37,31 @@ export interface Pruner {
 
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
-export function createPruner(db: Db, policy: RetentionPolicy, protectedFrom: () => number): Pruner {
+export function createPruner(db: Db, store: Pick<EventStore, 'fold' | 'resetHead'>, policy: RetentionPolicy, protectedFrom: () => number): Pruner {
+  // Old events are in the indexed table (event_log); the tail holds only what was logged since its
+  // last fold, so the prune reads and deletes there. The tail still counts for the newest position
+  // and as the effects that keep their causes.
+  const log = hasTail(db) ? 'event_log' : 'events';
+  const tailCauses = hasTail(db) ? ' AND e.id NOT IN (SELECT causationid FROM event_tail WHERE causationid IS NOT NULL)' : '';
   // Distinct types by a loose index scan on events_by_type: O(types x log n), not a full scan.
   const types = db
     .prepare(
-      `WITH RECURSIVE t(type) AS (SELECT MIN(type) FROM events UNION ALL SELECT (SELECT MIN(type) FROM events WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)
+      `WITH RECURSIVE t(type) AS (SELECT MIN(type) FROM ${log} UNION ALL SELECT (SELECT MIN(type) FROM ${log} WHERE type > t.type) FROM t WHERE t.type IS NOT NULL)
        SELECT type FROM t WHERE type IS NOT NULL`,
     )
     .pluck();
-  const head = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck();
+  const head = db.prepare(headSql(db)).pluck();
   // The newest event older than a cutoff, by the time index: with it the per-type scan below is a
   // range on events_by_type (type, seq) instead of a walk over every event of the type. Times follow
   // positions closely (facts are stamped when they arrive); an event logged with an older time of
   // its own (a producer's CloudEvent, an import) goes when the events logged around it are old enough.
-  const lastBefore = db.prepare('SELECT seq FROM events WHERE time < ? ORDER BY time DESC LIMIT 1').pluck();
+  const lastBefore = db.prepare(`SELECT seq FROM ${log} WHERE time < ? ORDER BY time DESC LIMIT 1`).pluck();
   // What may never go: causes of kept events (lineage) and events that pending timers were set by.
-  const prunable = `NOT EXISTS (SELECT 1 FROM events c WHERE c.causationid = e.id) AND e.id NOT IN (SELECT set_by FROM timers)`;
-  const byAge = db.prepare(`SELECT e.seq FROM events e WHERE e.type = ? AND e.seq <= ? AND e.time < ? AND ${prunable} ORDER BY e.seq LIMIT ?`).pluck();
-  const oldestOfType = db.prepare(`SELECT e.seq FROM events e WHERE e.type = ? AND e.seq <= ? AND ${prunable} ORDER BY e.seq LIMIT ?`).pluck();
-  const oldest = db.prepare(`SELECT e.seq FROM events e WHERE e.seq <= ? AND ${prunable} ORDER BY e.seq LIMIT ?`).pluck();
+  // NOT IN over the tail is evaluated once per statement; NOT EXISTS is a lookup on events_by_cause.
+  const prunable = `NOT EXISTS (SELECT 1 FROM ${log} c WHERE c.causationid = e.id)${tailCauses} AND e.id NOT IN (SELECT set_by FROM timers)`;
+  const byAge = db.prepare(`SELECT e.seq FROM ${log} e WHERE e.type = ? AND e.seq <= ? AND e.time < ? AND ${prunable} ORDER BY e.seq LIMIT ?`).pluck();
+  const oldestOfType = db.prepare(`SELECT e.seq FROM ${log} e WHERE e.type = ? AND e.seq <= ? AND ${prunable} ORDER BY e.seq LIMIT ?`).pluck();
+  const oldest = db.prepare(`SELECT e.seq FROM ${log} e WHERE e.seq <= ? AND ${prunable} ORDER BY e.seq LIMIT ?`).pluck();
   const countType = db.prepare('SELECT COUNT(*) FROM events WHERE type = ?').pluck();
   const countAll = db.prepare('SELECT COUNT(*) FROM events').pluck();
   // Bytes of a row, estimated from the newest rows of a type (the columns that vary, plus overhead).
@@ -62,11 +69,22 @@ export function createPruner(db: Db, policy: RetentionPolicy, protectedFrom: () 
     .prepare(
       `SELECT AVG(80 + length(id) + length(source) + length(type) + length(time) + length(data) + COALESCE(length(subject), 0) + COALESCE(length(partitionkey), 0)
          + COALESCE(length(causationid), 0) + COALESCE(length(correlationid), 0) + COALESCE(length(extensions), 0) + COALESCE(length(raw_payload), 0) + COALESCE(length(raw_topic), 0))
-       FROM (SELECT * FROM events WHERE type = ? ORDER BY seq DESC LIMIT 200)`,
+       FROM (SELECT * FROM ${log} WHERE type = ? ORDER BY seq DESC LIMIT 200)`,
     )
     .pluck();
-  const deleteSeq = db.prepare('DELETE FROM events WHERE seq = ?');
+  const deleteSeq = db.prepare(`DELETE FROM ${log} WHERE seq = ?`);
   const typeOf = db.prepare('SELECT type FROM events WHERE seq = ?').pluck();
+
+  /** Moves the tail into the indexed table first: an event is pruned by its age wherever it sits. */
+  function foldTail(): void {
+    try {
+      db.transaction(() => store.fold(true))();
+    } catch (err) {
+      // The fold rolled back: the store reloads what it knows of the tail.
+      store.resetHead();
+      throw err;
+    }
+  }
 
   function ruleFor(type: string): RetentionRule {
     if (policy.types[type]) return policy.types[type]!;
@@ -130,6 +148,7 @@ export function createPruner(db: Db, policy: RetentionPolicy, protectedFrom: () 
 
   return {
     plan(now, max = Number.MAX_SAFE_INTEGER) {
+      foldTail();
       const byType: Record<string, number> = {};
       for (const seq of select(now, max)) {
         const type = typeOf.get(seq) as string;
@@ -138,6 +157,7 @@ export function createPruner(db: Db, policy: RetentionPolicy, protectedFrom: () 
       return { byType, total: sum(byType) };
     },
     pruneBatch(now, batch) {
+      foldTail();
       const byType: Record<string, number> = {};
       db.transaction(() => {
         for (const seq of select(now, batch)) {

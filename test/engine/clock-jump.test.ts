@@ -61,7 +61,7 @@ describe('wall-clock jumps', () => {
     const before = gw.events().length;
     const refusals: unknown[] = [];
     const job = startRetentionJob({
-      pruner: createPruner(gw.core.db, { maxAge: 30 * DAY, maxBytes: 1 << 30, types: {} }, () => Number.MAX_SAFE_INTEGER),
+      pruner: createPruner(gw.core.db, gw.core.events, { maxAge: 30 * DAY, maxBytes: 1 << 30, types: {} }, () => Number.MAX_SAFE_INTEGER),
       clock,
       monotonic: () => clock.monotonic(),
       intervalMs: 3_600_000,

@@ -35,7 +35,7 @@ describe('pruning by age', () => {
     add('rejected-8d', 'input.rejected', 8);
     add('rejected-3d', 'input.rejected', 3);
     add('newest', 'sensor.temperature', 0);
-    const pruner = createPruner(db, policy({ types: { 'input.rejected': { maxAge: 7 * DAY }, 'sensor.*': { maxAge: 60 * DAY }, 'sensor.humidity': { maxAge: 10 * DAY } } }), everything);
+    const pruner = createPruner(db, store, policy({ types: { 'input.rejected': { maxAge: 7 * DAY }, 'sensor.*': { maxAge: 60 * DAY }, 'sensor.humidity': { maxAge: 10 * DAY } } }), everything);
     expect(pruner.plan(NOW)).toEqual({ total: 3, byType: { 'input.rejected': 1, 'room.entered': 1, 'sensor.humidity': 1 } });
     expect(pruner.pruneBatch(NOW, 100)).toEqual({ 'input.rejected': 1, 'room.entered': 1, 'sensor.humidity': 1 });
     expect(ids()).toEqual(['old-temp', 'entered-20d', 'rejected-3d', 'newest']);
@@ -47,7 +47,7 @@ describe('pruning by age', () => {
     add('imported', 'sensor.temperature', 300);
     add('b', 'sensor.temperature', 10);
     add('newest', 'sensor.temperature', 0);
-    const pruner = createPruner(db, policy(), everything);
+    const pruner = createPruner(db, store, policy(), everything);
     pruner.pruneBatch(NOW, 100);
     expect(ids()).toEqual(['imported', 'b', 'newest']);
     pruner.pruneBatch(NOW + 25 * DAY, 100);
@@ -59,9 +59,9 @@ describe('pruning by age', () => {
     add('a', 'sensor.temperature', 50);
     const b = add('b', 'sensor.temperature', 50);
     add('c', 'sensor.temperature', 50);
-    createPruner(db, policy(), () => b).pruneBatch(NOW, 100);
+    createPruner(db, store, policy(), () => b).pruneBatch(NOW, 100);
     expect(ids()).toEqual(['c']);
-    createPruner(db, policy(), everything).pruneBatch(NOW, 100);
+    createPruner(db, store, policy(), everything).pruneBatch(NOW, 100);
     expect(ids()).toEqual(['c']);
     // A position handed out after a prune is still past every earlier one.
     store.resetHead();
@@ -73,10 +73,10 @@ describe('pruning by age', () => {
     add('fact', 'sensor.occupancy', 40);
     add('entered', 'room.entered', 35, { causationid: 'fact' });
     add('newest', 'sensor.occupancy', 0);
-    const keepRooms = createPruner(db, policy({ types: { 'room.*': { maxAge: 90 * DAY } } }), everything);
+    const keepRooms = createPruner(db, store, policy({ types: { 'room.*': { maxAge: 90 * DAY } } }), everything);
     keepRooms.pruneBatch(NOW, 100);
     expect(ids()).toEqual(['fact', 'entered', 'newest']);
-    const defaults = createPruner(db, policy(), everything);
+    const defaults = createPruner(db, store, policy(), everything);
     defaults.pruneBatch(NOW, 100);
     expect(ids()).toEqual(['fact', 'newest']);
     defaults.pruneBatch(NOW, 100);
@@ -88,7 +88,7 @@ describe('pruning by age', () => {
     add('set-it', 'sensor.contact', 40);
     add('newest', 'sensor.contact', 0);
     createRuleStore(db).setTimer({ rule: 'r', key: 'k', name: 't', due_at: NOW + DAY, data: null, set_by: 'set-it', correlationid: null });
-    createPruner(db, policy(), everything).pruneBatch(NOW, 100);
+    createPruner(db, store, policy(), everything).pruneBatch(NOW, 100);
     expect(ids()).toEqual(['set-it', 'newest']);
   });
 });
@@ -99,7 +99,7 @@ describe('pruning by size', () => {
     for (let i = 0; i < 100; i++) add(`t${i}`, 'sensor.temperature', 1, { data: { pad: 'x'.repeat(400) } });
     add('other', 'room.entered', 1);
     add('newest', 'room.entered', 0);
-    createPruner(db, policy({ types: { 'sensor.temperature': { maxBytes: 20_000 } } }), everything).pruneBatch(NOW, 1000);
+    createPruner(db, store, policy({ types: { 'sensor.temperature': { maxBytes: 20_000 } } }), everything).pruneBatch(NOW, 1000);
     const left = ids().filter((id) => id.startsWith('t'));
     expect(left.length).toBeGreaterThan(30);
     expect(left.length).toBeLessThan(50);
@@ -110,7 +110,7 @@ describe('pruning by size', () => {
   it('deletes the oldest events of any type while the whole log is over its size', () => {
     log();
     for (let i = 0; i < 300; i++) add(`e${i}`, i % 2 ? 'sensor.temperature' : 'room.entered', 1, { data: { pad: 'y'.repeat(1000) } });
-    const pruner = createPruner(db, policy({ maxBytes: 100_000 }), everything);
+    const pruner = createPruner(db, store, policy({ maxBytes: 100_000 }), everything);
     for (let i = 0; i < 5; i++) pruner.pruneBatch(NOW, 1000);
     const left = ids();
     expect(left.length).toBeLessThan(150);
@@ -128,7 +128,7 @@ describe('the retention job', () => {
     const clock = new SimulatedClock(NOW);
     let mono = 0;
     const refusals: unknown[] = [];
-    const job = startRetentionJob({ pruner: createPruner(db, policy(), everything), clock, monotonic: () => mono, intervalMs: 3_600_000, firstRunMs: 100 * DAY, maxDeleteFraction: 0.1, log: quiet, refused: (r) => refusals.push(r) });
+    const job = startRetentionJob({ pruner: createPruner(db, store, policy(), everything), clock, monotonic: () => mono, intervalMs: 3_600_000, firstRunMs: 100 * DAY, maxDeleteFraction: 0.1, log: quiet, refused: (r) => refusals.push(r) });
     // The wall clock steps two hours while one minute passes (NTP on a Pi without RTC).
     await clock.advance(2 * 3_600_000);
     mono += 60_000;
@@ -145,7 +145,7 @@ describe('the retention job', () => {
     for (let i = 0; i < 100; i++) add(`e${i}`, 'sensor.temperature', 1);
     const clock = new SimulatedClock(NOW + 365 * DAY);
     const refusals: Array<{ wouldDelete: number }> = [];
-    const job = startRetentionJob({ pruner: createPruner(db, policy(), everything), clock, monotonic: () => 0, intervalMs: 3_600_000, firstRunMs: 100 * DAY, maxDeleteFraction: 0.1, log: quiet, refused: (r) => refusals.push(r) });
+    const job = startRetentionJob({ pruner: createPruner(db, store, policy(), everything), clock, monotonic: () => 0, intervalMs: 3_600_000, firstRunMs: 100 * DAY, maxDeleteFraction: 0.1, log: quiet, refused: (r) => refusals.push(r) });
     expect(await job.run()).toMatchObject({ deleted: 0, refused: expect.stringMatching(/more than 10%/) });
     expect(refusals[0]!.wouldDelete).toBeGreaterThan(10);
     expect(ids()).toHaveLength(100);

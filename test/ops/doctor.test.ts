@@ -44,7 +44,7 @@ function fillLog(file: string): void {
 function leafOfEvents(file: string): { pageno: number; pageSize: number } {
   const db = openDatabase({ file });
   try {
-    const leaves = db.prepare("SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY pageno").pluck().all() as number[];
+    const leaves = db.prepare("SELECT pageno FROM dbstat WHERE name = 'event_log' AND pagetype = 'leaf' ORDER BY pageno").pluck().all() as number[];
     return { pageno: leaves[Math.floor(leaves.length / 2)]!, pageSize: db.pragma('page_size', { simple: true }) as number };
   } finally {
     db.close();
