@@ -25,10 +25,14 @@ const RUNS = Number(values.runs);
 const IDLE_S = Number(values.idle);
 const BIN = new URL('../gateway/cli/bin.js', import.meta.url).pathname;
 const FIXTURE = new URL('../test/fixtures/z2m-bridge-devices.json', import.meta.url);
-/** The node flags and environment of deploy/firstlight.service. */
-const SERVICE = { flags: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } };
+/** The node flags and environment of deploy/firstlight.service (its `Environment=` lines, read from it). */
+const SERVICE = { flags: ['--max-semi-space-size=1'], env: serviceEnvironment() };
 /** V8 without its optimising compiler: less memory, more CPU (docs/raspberry-pi.md). */
 const LITE = ['--lite-mode'];
+function serviceEnvironment(): Record<string, string> {
+  const unit = readFileSync(new URL('../deploy/firstlight.service', import.meta.url), 'utf8');
+  return Object.fromEntries([...unit.matchAll(/^Environment=([A-Za-z_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Long enough for the checkpoint after the last commit (the default storage.checkpointInterval, which
