@@ -51,10 +51,19 @@ export function createRuleStore(db: Db): RuleStore {
   const timerDue = db.prepare('SELECT due_at FROM timers WHERE rule = ? AND key = ? AND name = ?').pluck();
   const ownTimers = db.prepare("SELECT name FROM timers WHERE rule = ? AND key = ? AND name NOT LIKE 'trigger:%'").pluck();
   const dueTimers = db.prepare('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, rule, key, name');
-  // A scan of the pending timers (there is no index on due_at, see database.ts); the scheduler asks
-  // after every commit, so the answer is kept until a timer is set, cancelled or taken.
+  // A scan of the pending timers: there is no index on due_at (see database.ts). The scheduler asks
+  // after every commit, so the earliest due time is kept, and forgotten only when a change may have
+  // made it later: the earliest timer moved or cancelled, timers taken, a rollback. Re-arming any
+  // other timer (an absence watch on every report) costs a primary-key lookup, not a scan.
   const nextDue = db.prepare('SELECT MIN(due_at) FROM timers').pluck();
   let knownNextDue: { due: number | undefined } | undefined;
+  /** Keeps the earliest due time right after a timer that was due at `before` (if any) becomes due at `after`. */
+  function trackDue(before: number | undefined, after: number | undefined): void {
+    if (!knownNextDue) return;
+    const earliest = knownNextDue.due;
+    if (after !== undefined && (earliest === undefined || after <= earliest)) knownNextDue = { due: after };
+    else if (before !== undefined && before === earliest) knownNextDue = undefined;
+  }
   const allTimers = db.prepare('SELECT * FROM timers ORDER BY due_at');
   const ruleTimers = db.prepare('SELECT * FROM timers WHERE rule = ? ORDER BY due_at');
 
@@ -69,12 +78,13 @@ export function createRuleStore(db: Db): RuleStore {
     setState: (rule, key, value) => void putState.run(rule, key, JSON.stringify(value)),
     deleteState: (rule, key) => void delState.run(rule, key),
     setTimer(row) {
-      knownNextDue = undefined;
+      const before = knownNextDue && (timerDue.get(row.rule, row.key, row.name) as number | undefined);
       putTimer.run(row);
+      trackDue(before, row.due_at);
     },
     cancelTimer(rule, key, name) {
-      knownNextDue = undefined;
-      delTimer.run(rule, key, name);
+      const before = knownNextDue && (timerDue.get(rule, key, name) as number | undefined);
+      if (delTimer.run(rule, key, name).changes > 0) trackDue(before, undefined);
     },
     timerDue: (rule, key, name) => timerDue.get(rule, key, name) as number | undefined,
     ownTimers: (rule, key) => ownTimers.all(rule, key) as string[],
