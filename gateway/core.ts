@@ -144,7 +144,7 @@ export function createCore(deps: CoreDeps): Core {
       // Its transaction carries the positions that moved since the last commit, and moves the tail
       // into the indexed table: a stopped log is all indexed, for whoever reads it next.
       engine.persistPositions();
-      committer.submit({ write: () => void events.fold(true) });
+      committer.submit({ write: () => void events.fold(1) });
       committer.flushNow();
     },
     ruleWorkerReady: () => sandbox?.whenReady() ?? Promise.resolve(),

@@ -1,7 +1,7 @@
 // Group commit: everything submitted in one turn of the event loop is written in one transaction,
 // and only after that transaction commits is anyone told (an MQTT ack, a command sent).
 import type { Db } from './database.ts';
-import type { EventStore } from './event-store.ts';
+import { FOLD_ROWS, FOLD_ROWS_UNDER_LOAD, type EventStore } from './event-store.ts';
 import type { LoggedEvent, NewEvent } from '../events/event.ts';
 import { faultPoint } from '../fault-points.ts';
 
@@ -59,6 +59,8 @@ export interface CommitterDeps {
   onError(err: unknown, what: string): void;
   /** How the next flush is scheduled. Default setImmediate: after the current I/O phase. */
   schedule?: (fn: () => void) => void;
+  /** A monotonic clock in ms, for the commit rate. Default performance.now. */
+  now?: () => number;
   /** How long lazy units may wait (storage.qos0CommitInterval); 0 or unset: they do not wait. */
   lazyCommitMs?: number;
   /** Arms the lazy units' timer; returns its cancel. Default: an unref'd setTimeout. */
@@ -74,6 +76,9 @@ export interface CommitterDeps {
    */
   onTimeout?: () => boolean;
 }
+
+/** Events a second from which folds are FOLD_ROWS_UNDER_LOAD rows (a building logs tens). */
+const LOAD_EVENTS_PER_S = 500;
 
 export function createCommitter(deps: CommitterDeps): Committer {
   const { db, store, onError } = deps;
@@ -99,12 +104,26 @@ export function createCommitter(deps: CommitterDeps): Committer {
   const committed = new Set<(events: LoggedEvent[]) => void>();
   let waiters: Array<() => void> = [];
   const stats: CommitStats = { commits: 0, events: 0, failures: 0, lastCommitMs: 0 };
+  const now = deps.now ?? (() => performance.now());
+  // Fold size by the rate of the last full second: big folds at a building's rates (each index
+  // page written once for many messages, what an SD card wants), smaller ones under sustained load.
+  let rateWindow = { start: now(), events: 0 };
+  let foldRows = FOLD_ROWS;
+  function countCommitted(events: number): void {
+    const at = now();
+    const elapsed = at - rateWindow.start;
+    if (elapsed >= 1000) {
+      foldRows = (rateWindow.events * 1000) / elapsed >= LOAD_EVENTS_PER_S ? FOLD_ROWS_UNDER_LOAD : FOLD_ROWS;
+      rateWindow = { start: at, events: 0 };
+    }
+    rateWindow.events += events;
+  }
 
   const transaction = db.transaction((units: Unit[]) => {
     for (const unit of units) unit.write();
     processor(fresh!);
     // After the processor: what the rules derived is in the tail too, and goes with it.
-    store.fold();
+    store.fold(foldRows);
     for (const fn of before) fn();
   });
 
@@ -159,6 +178,7 @@ export function createCommitter(deps: CommitterDeps): Committer {
     } else {
       stats.commits++;
       stats.events += events.length;
+      countCommitted(events.length);
       stats.lastError = undefined;
       faultPoint('commit.afterCommit');
     }

@@ -51,10 +51,10 @@ export interface EventStore {
   /** Forgets positions handed out by appends that were rolled back. */
   resetHead(): void;
   /**
-   * Moves the tail's events into the indexed table when it holds FOLD_ROWS or more (or any, with
-   * `all`). Only inside a transaction; returns how many moved.
+   * Moves the tail's events into the indexed table when it holds at least `minRows` (default
+   * FOLD_ROWS; 1 moves any). Only inside a transaction; returns how many moved.
    */
-  fold(all?: boolean): number;
+  fold(minRows?: number): number;
   /** Events after `seq`, oldest first, at most `limit`. */
   after(seq: number, limit: number): LoggedEvent[];
   query(q: EventQuery): LoggedEvent[];
@@ -66,6 +66,11 @@ export interface EventStore {
  * it touches once for all of them; the readers' scans of the unindexed tail stay this short.
  */
 export const FOLD_ROWS = 1000;
+/**
+ * The fold size under sustained load (see committer.ts): commits then share their pages anyway, and
+ * a fold's commit (a few ms for 1,000 rows) delays whatever arrives meanwhile.
+ */
+export const FOLD_ROWS_UNDER_LOAD = 250;
 
 const COLUMNS = `seq, id, source, type, time, subject, partitionkey, causationid, correlationid, ruleversion, replayed,
   data, extensions, raw_topic, raw_payload`;
@@ -130,10 +135,10 @@ export function createEventStore(db: Db): EventStore {
       head = seq;
       return seq;
     },
-    fold(all = false) {
+    fold(minRows = FOLD_ROWS) {
       writer ??= prepareWriter();
       const rows = tail(writer).size;
-      if (rows === 0 || (!all && rows < FOLD_ROWS)) return 0;
+      if (rows === 0 || rows < minRows) return 0;
       writer.copy.run();
       writer.clear.run();
       tailKeys = new Set();

@@ -78,7 +78,7 @@ export function createPruner(db: Db, store: Pick<EventStore, 'fold' | 'resetHead
   /** Moves the tail into the indexed table first: an event is pruned by its age wherever it sits. */
   function foldTail(): void {
     try {
-      db.transaction(() => store.fold(true))();
+      db.transaction(() => store.fold(1))();
     } catch (err) {
       // The fold rolled back: the store reloads what it knows of the tail.
       store.resetHead();

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, openDatabase, type Db } from '../../gateway/log/database.ts';
-import { createEventStore, FOLD_ROWS, type EventStore } from '../../gateway/log/event-store.ts';
+import { createEventStore, FOLD_ROWS, FOLD_ROWS_UNDER_LOAD, type EventStore } from '../../gateway/log/event-store.ts';
+import { createCommitter } from '../../gateway/log/committer.ts';
 import { createEventReader } from '../../gateway/log/event-reader.ts';
 import type { NewEvent } from '../../gateway/events/event.ts';
 import { tempDir } from '../helpers/gateway-process.ts';
@@ -62,7 +63,7 @@ describe('the tail of the log', () => {
     expect(store.byId('e-3')?.seq).toBe(3);
     expect(reader.keys(10)).toEqual(['hall', 'kitchen']);
 
-    db.transaction(() => store.fold(true))();
+    db.transaction(() => store.fold(1))();
     expect(rows(db, 'event_tail')).toBe(0);
     expect(store.after(0, 10_000)).toEqual(all);
   });
@@ -71,7 +72,7 @@ describe('the tail of the log', () => {
     db = openDatabase({ file: join(dir.path, 'b.db') });
     const store = createEventStore(db);
     expect(appendAll(store, db, [event(1), event(2), event(1)])).toEqual([1, 2, undefined]);
-    db.transaction(() => store.fold(true))();
+    db.transaction(() => store.fold(1))();
     expect(appendAll(store, db, [event(2), event(3)])).toEqual([undefined, 3]);
     // Same id from another source is another event.
     expect(appendAll(store, db, [event(3, { source: '/t/elsewhere' })])).toEqual([4]);
@@ -123,5 +124,37 @@ describe('the tail of the log', () => {
     db.prepare("INSERT INTO events (id, source, type, time, data) VALUES ('x', '/tool', 'test.ping', '2026-01-01T00:00:00Z', '{}')").run();
     expect(db.prepare('SELECT seq, id, replayed FROM event_log').all()).toEqual([{ seq: 1, id: 'x', replayed: 0 }]);
     expect(createEventStore(db).head()).toBe(1);
+  });
+
+  it('is folded in smaller batches while events arrive at hundreds a second, in big ones at a building\'s rates', () => {
+    db = openDatabase({ file: join(dir.path, 'e.db') });
+    const store = createEventStore(db);
+    let ms = 0;
+    const committer = createCommitter({ db, store, onError: (err) => { throw err; }, schedule: () => {}, now: () => ms });
+    let n = 0;
+    /** One commit of `count` new events at time `at`. */
+    const commit = (at: number, count: number): void => {
+      ms = at;
+      committer.submit({ write: () => { for (let i = 0; i < count; i++) committer.append(event(++n)); } });
+      committer.flushNow();
+    };
+    // 20 events a second for 30 s: 600 events wait in the tail, below FOLD_ROWS.
+    for (let s = 0; s < 30; s++) for (let k = 0; k < 20; k++) commit(s * 1000 + k * 50, 1);
+    expect(rows(db!, 'event_tail')).toBe(600);
+    expect(rows(db!, 'event_log')).toBe(0);
+    // Then 1,000 events within 0.2 s; the commit that closes that second measures the rate, and the
+    // next one folds the tail at FOLD_ROWS_UNDER_LOAD rows.
+    for (let k = 0; k < 20; k++) commit(30_000 + k * 10, 50);
+    commit(31_000, 1);
+    const waiting = rows(db!, 'event_tail');
+    expect(waiting).toBeGreaterThanOrEqual(FOLD_ROWS_UNDER_LOAD);
+    expect(waiting).toBeLessThan(FOLD_ROWS);
+    commit(31_010, 1);
+    expect(rows(db!, 'event_tail')).toBe(0);
+    // Quiet again (10 a second for a minute): after a second at that rate, big folds again.
+    for (let k = 0; k < 600; k++) commit(32_000 + k * 100, 1);
+    expect(rows(db!, 'event_tail')).toBeGreaterThan(FOLD_ROWS_UNDER_LOAD);
+    expect(rows(db!, 'event_tail')).toBeLessThan(FOLD_ROWS);
+    expect(store.after(0, 10_000).map((e) => e.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   });
 });
