@@ -12,6 +12,9 @@ import { fuzz } from '../../security/packets/fuzz.ts';
 import { faultTrial, killChain, sigtermTrial, type TrialResult, type TrialSetup } from '../harness/trials.ts';
 import { measureWear } from '../harness/wear.ts';
 
+/** A change in MB with its sign: +3.1, -2.2. */
+const signed = (mb: number): string => `${mb >= 0 ? '+' : ''}${mb.toFixed(1)}`;
+
 const trials = Number(process.env.FAULT_TRIALS ?? 20);
 const dirs: string[] = [];
 const setup = async (): Promise<TrialSetup> => {
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
     duplicated: 0,
     crashes: uncaught.length,
     violations: f.hung + f.controlFailures + (leaked ? 1 : 0),
-    note: `${Math.round(f.frames / (f.ms / 1000))} frames/s, control QoS 1 p99 ${f.controlP99Ms.toFixed(1)} ms, RSS +${f.rssGrowthMb.toFixed(1)} MB, heap after GC ${f.heapGrowthMb === undefined ? '?' : `${f.heapGrowthMb >= 0 ? '+' : ''}${f.heapGrowthMb.toFixed(1)}`} MB`,
+    note: `${Math.round(f.frames / (f.ms / 1000))} frames/s, control QoS 1 p99 ${f.controlP99Ms.toFixed(1)} ms, RSS ${signed(f.rssGrowthMb)} MB, heap after GC ${f.heapGrowthMb === undefined ? '?' : signed(f.heapGrowthMb)} MB`,
   });
   if (uncaught.length || f.hung || f.controlFailures || leaked) problems.push(`fuzz: ${uncaught.length} uncaught, ${f.hung} hung, ${f.controlFailures} control failures, heap +${f.heapGrowthMb?.toFixed(1)} MB`);
 
