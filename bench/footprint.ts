@@ -14,6 +14,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { configSchema } from '../gateway/config/schema.ts';
 import { longestCheckpointWaitMs } from '../gateway/log/checkpointer.ts';
 import { initSetup } from '../gateway/ops/init/init.ts';
+import { shippedUnit } from '../gateway/ops/service-unit.ts';
 import { readRssParts, readSample, type ProcSample } from './footprint/proc-io.ts';
 import { publishAtRate } from './footprint/traffic.ts';
 
@@ -30,7 +31,7 @@ const SERVICE = { flags: ['--max-semi-space-size=1'], env: serviceEnvironment() 
 /** V8 without its optimising compiler: less memory, more CPU (docs/raspberry-pi.md). */
 const LITE = ['--lite-mode'];
 function serviceEnvironment(): Record<string, string> {
-  const unit = readFileSync(new URL('../deploy/firstlight.service', import.meta.url), 'utf8');
+  const unit = shippedUnit(new URL('..', import.meta.url).pathname);
   return Object.fromEntries([...unit.matchAll(/^Environment=([A-Za-z_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

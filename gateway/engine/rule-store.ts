@@ -52,18 +52,15 @@ export function createRuleStore(db: Db): RuleStore {
   const ownTimers = db.prepare("SELECT name FROM timers WHERE rule = ? AND key = ? AND name NOT LIKE 'trigger:%'").pluck();
   const dueTimers = db.prepare('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, rule, key, name');
   // A scan of the pending timers: there is no index on due_at (see database.ts). The scheduler asks
-  // after every commit, so the earliest due time is kept, and forgotten only when a change may have
-  // made it later: the earliest timer moved or cancelled, timers taken, a rollback. Re-arming any
-  // other timer (an absence watch on every report) costs a primary-key lookup, not a scan.
-  const nextDue = db.prepare('SELECT MIN(due_at) FROM timers').pluck();
-  let knownNextDue: { due: number | undefined } | undefined;
-  /** Keeps the earliest due time right after a timer that was due at `before` (if any) becomes due at `after`. */
-  function trackDue(before: number | undefined, after: number | undefined): void {
-    if (!knownNextDue) return;
-    const earliest = knownNextDue.due;
-    if (after !== undefined && (earliest === undefined || after <= earliest)) knownNextDue = { due: after };
-    else if (before !== undefined && before === earliest) knownNextDue = undefined;
-  }
+  // after every commit, so the earliest timer is kept, and forgotten only when a change may have made
+  // it later: that timer moved later or cancelled, timers taken, a rollback. Re-arming any other timer
+  // (an absence watch on every report) costs nothing more than its own write.
+  const earliestStmt = db.prepare('SELECT rule, key, name, due_at FROM timers ORDER BY due_at LIMIT 1');
+  type Earliest = Pick<TimerRow, 'rule' | 'key' | 'name' | 'due_at'>;
+  /** The earliest pending timer (null: none); undefined when it must be looked up again. */
+  let earliest: Earliest | null | undefined;
+  const isEarliest = (rule: string, key: string, name: string): boolean =>
+    !!earliest && earliest.rule === rule && earliest.key === key && earliest.name === name;
   const allTimers = db.prepare('SELECT * FROM timers ORDER BY due_at');
   const ruleTimers = db.prepare('SELECT * FROM timers WHERE rule = ? ORDER BY due_at');
 
@@ -78,28 +75,28 @@ export function createRuleStore(db: Db): RuleStore {
     setState: (rule, key, value) => void putState.run(rule, key, JSON.stringify(value)),
     deleteState: (rule, key) => void delState.run(rule, key),
     setTimer(row) {
-      const before = knownNextDue && (timerDue.get(row.rule, row.key, row.name) as number | undefined);
       putTimer.run(row);
-      trackDue(before, row.due_at);
+      if (earliest === null || (earliest && row.due_at <= earliest.due_at)) earliest = { rule: row.rule, key: row.key, name: row.name, due_at: row.due_at };
+      else if (isEarliest(row.rule, row.key, row.name)) earliest = undefined;
     },
     cancelTimer(rule, key, name) {
-      const before = knownNextDue && (timerDue.get(rule, key, name) as number | undefined);
-      if (delTimer.run(rule, key, name).changes > 0) trackDue(before, undefined);
+      delTimer.run(rule, key, name);
+      if (isEarliest(rule, key, name)) earliest = undefined;
     },
     timerDue: (rule, key, name) => timerDue.get(rule, key, name) as number | undefined,
     ownTimers: (rule, key) => ownTimers.all(rule, key) as string[],
     takeDueTimers(now) {
-      knownNextDue = undefined;
+      earliest = undefined;
       const rows = dueTimers.all(now) as TimerRow[];
       for (const r of rows) delTimer.run(r.rule, r.key, r.name);
       return rows;
     },
     nextDue() {
-      knownNextDue ??= { due: (nextDue.get() as number | null) ?? undefined };
-      return knownNextDue.due;
+      if (earliest === undefined) earliest = (earliestStmt.get() as Earliest | undefined) ?? null;
+      return earliest?.due_at;
     },
     forgetNextDue() {
-      knownNextDue = undefined;
+      earliest = undefined;
     },
     pendingTimers: (rule) => (rule === undefined ? allTimers.all() : ruleTimers.all(rule)) as TimerRow[],
   };

@@ -109,14 +109,13 @@ export function createCommitter(deps: CommitterDeps): Committer {
   // page written once for many messages, what an SD card wants), smaller ones under sustained load.
   let rateWindow = { start: now(), events: 0 };
   let foldRows = FOLD_ROWS;
-  function countCommitted(events: number): void {
+  /** After a commit: at the end of each second, the rate of the one before sets the fold size. */
+  function measureRate(): void {
     const at = now();
     const elapsed = at - rateWindow.start;
-    if (elapsed >= 1000) {
-      foldRows = (rateWindow.events * 1000) / elapsed >= LOAD_EVENTS_PER_S ? FOLD_ROWS_UNDER_LOAD : FOLD_ROWS;
-      rateWindow = { start: at, events: 0 };
-    }
-    rateWindow.events += events;
+    if (elapsed < 1000) return;
+    foldRows = ((stats.events - rateWindow.events) * 1000) / elapsed >= LOAD_EVENTS_PER_S ? FOLD_ROWS_UNDER_LOAD : FOLD_ROWS;
+    rateWindow = { start: at, events: stats.events };
   }
 
   const transaction = db.transaction((units: Unit[]) => {
@@ -177,8 +176,8 @@ export function createCommitter(deps: CommitterDeps): Committer {
       onError(error, 'commit');
     } else {
       stats.commits++;
+      measureRate();
       stats.events += events.length;
-      countCommitted(events.length);
       stats.lastError = undefined;
       faultPoint('commit.afterCommit');
     }

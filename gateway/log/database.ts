@@ -19,10 +19,12 @@ export interface OpenOptions {
   pageSize?: number;
 }
 
-/** The schema, one step per version (user_version); exported for the upgrade tests. */
-export const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE events (
+/**
+ * What an event row holds: the log's table (migration 1) and its tail (migration 3) alike, since the
+ * `events` view and the fold take rows from one to the other by position. Never edit it: a new
+ * column is a new migration that alters both tables.
+ */
+const EVENT_COLUMN_DEFS = `
     seq           INTEGER PRIMARY KEY,
     id            TEXT NOT NULL,
     source        TEXT NOT NULL,
@@ -37,7 +39,15 @@ export const MIGRATIONS: readonly string[] = [
     data          TEXT NOT NULL,
     extensions    TEXT,
     raw_topic     TEXT,
-    raw_payload   TEXT,
+    raw_payload   TEXT`;
+
+/** The events tables' column names, in order. */
+export const EVENT_COLUMNS: readonly string[] = [...EVENT_COLUMN_DEFS.matchAll(/^\s*(\w+)\s/gm)].map((m) => m[1]!);
+
+/** The schema, one step per version (user_version); exported for the upgrade tests. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (${EVENT_COLUMN_DEFS},
     -- (id, source) rather than (source, id): the same index finds an event by id alone (lineage).
     UNIQUE (id, source)
   ) STRICT;
@@ -98,29 +108,12 @@ export const MIGRATIONS: readonly string[] = [
   // every reader sees every committed event; inserts into the view (older tools, tests) go to the log.
   `
   ALTER TABLE events RENAME TO event_log;
-  CREATE TABLE event_tail (
-    seq           INTEGER PRIMARY KEY,
-    id            TEXT NOT NULL,
-    source        TEXT NOT NULL,
-    type          TEXT NOT NULL,
-    time          TEXT NOT NULL,
-    subject       TEXT,
-    partitionkey  TEXT,
-    causationid   TEXT,
-    correlationid TEXT,
-    ruleversion   TEXT,
-    replayed      INTEGER NOT NULL DEFAULT 0,
-    data          TEXT NOT NULL,
-    extensions    TEXT,
-    raw_topic     TEXT,
-    raw_payload   TEXT
+  CREATE TABLE event_tail (${EVENT_COLUMN_DEFS}
   ) STRICT;
   CREATE VIEW events AS SELECT * FROM event_log UNION ALL SELECT * FROM event_tail;
   CREATE TRIGGER events_insert INSTEAD OF INSERT ON events BEGIN
-    INSERT INTO event_log (seq, id, source, type, time, subject, partitionkey, causationid, correlationid,
-      ruleversion, replayed, data, extensions, raw_topic, raw_payload)
-    VALUES (NEW.seq, NEW.id, NEW.source, NEW.type, NEW.time, NEW.subject, NEW.partitionkey, NEW.causationid,
-      NEW.correlationid, NEW.ruleversion, COALESCE(NEW.replayed, 0), NEW.data, NEW.extensions, NEW.raw_topic, NEW.raw_payload);
+    INSERT INTO event_log (${EVENT_COLUMNS.join(', ')})
+    VALUES (${EVENT_COLUMNS.map((c) => (c === 'replayed' ? 'COALESCE(NEW.replayed, 0)' : `NEW.${c}`)).join(', ')});
   END;
   -- A rule that re-arms a timer on every event (an absence) moved its entry in this index every
   -- commit: one page more per message. The pending timers are few; the scheduler scans them instead.
@@ -129,21 +122,27 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 /**
- * Whether the log has the tail table (schema 3). A read-only connection to a log that an older
- * gateway wrote, and no newer one has opened yet, still has the single `events` table.
+ * The tables behind the `events` view, for the queries that must name them: SQLite does not take an
+ * aggregate (MAX, a skip-scan's MIN) into the arms of a UNION ALL, so over the view it reads every row.
+ * A read-only connection to a log an older gateway wrote, and no newer one has opened yet, still has
+ * the single `events` table and no tail.
  */
-export function hasTail(db: Db): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_tail'").pluck().get() !== undefined;
+export interface LogTables {
+  indexed: 'event_log' | 'events';
+  tail: 'event_tail' | undefined;
+  /** SQL for the newest position in the log: one lookup per table. */
+  headSql: string;
 }
 
-/**
- * SQL for the newest position in the log. MAX over the `events` view would read every row (SQLite
- * does not take an aggregate into the arms of a UNION ALL); over each table it is one lookup.
- */
-export function headSql(db: Db): string {
-  return hasTail(db)
-    ? 'SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM event_log), (SELECT COALESCE(MAX(seq), 0) FROM event_tail))'
-    : 'SELECT COALESCE(MAX(seq), 0) FROM events';
+export function logTables(db: Db): LogTables {
+  const tail = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_tail'").pluck().get() !== undefined;
+  return tail
+    ? {
+        indexed: 'event_log',
+        tail: 'event_tail',
+        headSql: 'SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM event_log), (SELECT COALESCE(MAX(seq), 0) FROM event_tail))',
+      }
+    : { indexed: 'events', tail: undefined, headSql: 'SELECT COALESCE(MAX(seq), 0) FROM events' };
 }
 
 /** Opens (creating if needed) and migrates the log database. */

@@ -3,7 +3,7 @@
 import type { LoggedEvent } from '../events/event.ts';
 import type { DeviceIndexedType, LineageLog, RoomIndexedType } from '../lineage/reader.ts';
 import type { DeviceInfo } from '../sdk/device.ts';
-import { hasTail, headSql, type Db } from './database.ts';
+import { logTables, type Db } from './database.ts';
 import { createEventStore, fromRow, type EventQuery, type EventRow } from './event-store.ts';
 
 export interface ConsumerRow {
@@ -46,18 +46,16 @@ export function createEventReader(db: Db): EventReader {
        AND subject = ? AND raw_topic IS NOT NULL ORDER BY seq DESC LIMIT 1`,
   );
   const hasKey = db.prepare('SELECT 1 FROM events WHERE partitionkey = ? LIMIT 1').pluck();
-  const head = db.prepare(headSql(db)).pluck();
-  // The skip-scan runs on the indexed table (a MIN over the `events` view would read every row), and
-  // the tail's few keys are added to it.
-  const tail = hasTail(db);
-  const indexed = tail ? 'event_log' : 'events';
+  const { indexed, tail, headSql } = logTables(db);
+  const head = db.prepare(headSql).pluck();
+  // The skip-scan runs on the indexed table, and the tail's few keys are added to it.
   const keys = db.prepare(
     `WITH RECURSIVE k(v) AS (
        SELECT MIN(partitionkey) FROM ${indexed}
        UNION ALL
        SELECT (SELECT MIN(partitionkey) FROM ${indexed} WHERE partitionkey > k.v) FROM k WHERE k.v IS NOT NULL
      )
-     SELECT v FROM (SELECT v FROM k WHERE v IS NOT NULL${tail ? ' UNION SELECT partitionkey FROM event_tail WHERE partitionkey IS NOT NULL' : ''})
+     SELECT v FROM (SELECT v FROM k WHERE v IS NOT NULL${tail ? ` UNION SELECT partitionkey FROM ${tail} WHERE partitionkey IS NOT NULL` : ''})
      ORDER BY v LIMIT ?`,
   ).pluck();
   const devices = db.prepare('SELECT info FROM devices ORDER BY name').pluck();

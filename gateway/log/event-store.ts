@@ -1,6 +1,6 @@
 // Appends events to the log (its unindexed tail, folded into the indexed table in batches) and reads
 // them back; the only code that knows the events tables' columns.
-import { headSql, type Db } from './database.ts';
+import { EVENT_COLUMNS, logTables, type Db } from './database.ts';
 import type { LoggedEvent, NewEvent } from '../events/event.ts';
 
 export interface EventRow {
@@ -48,7 +48,7 @@ export interface EventStore {
   append(event: NewEvent): number | undefined;
   /** The position of the newest event, 0 for an empty log. */
   head(): number;
-  /** Forgets positions handed out by appends that were rolled back. */
+  /** Forgets positions handed out, and tail events noted, by appends that were rolled back. */
   resetHead(): void;
   /**
    * Moves the tail's events into the indexed table when it holds at least `minRows` (default
@@ -72,13 +72,12 @@ export const FOLD_ROWS = 1000;
  */
 export const FOLD_ROWS_UNDER_LOAD = 250;
 
-const COLUMNS = `seq, id, source, type, time, subject, partitionkey, causationid, correlationid, ruleversion, replayed,
-  data, extensions, raw_topic, raw_payload`;
+const COLUMNS = EVENT_COLUMNS.join(', ');
 
 export function createEventStore(db: Db): EventStore {
   const afterStmt = db.prepare('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
   const byIdStmt = db.prepare('SELECT * FROM events WHERE id = ? ORDER BY seq LIMIT 1');
-  const maxSeq = db.prepare(headSql(db)).pluck();
+  const maxSeq = db.prepare(logTables(db).headSql).pluck();
   // The append path is prepared on first use: a read-only connection to a log an older gateway wrote
   // has no tail table yet, and never appends.
   let writer: ReturnType<typeof prepareWriter> | undefined;
@@ -89,7 +88,7 @@ export function createEventStore(db: Db): EventStore {
 
   function prepareWriter() {
     return {
-      insert: db.prepare(`INSERT INTO event_tail (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO event_tail (${COLUMNS}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`),
       inLog: db.prepare('SELECT 1 FROM event_log WHERE id = ? AND source = ?').pluck(),
       tailRows: db.prepare('SELECT source, id FROM event_tail'),
       // OR IGNORE: every tail row was checked against the log when it was appended, so nothing is

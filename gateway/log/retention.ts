@@ -1,7 +1,7 @@
 // Prunes the log by age and size, per event type, without breaking what the log promises: no event a
 // consumer (rule, actuator, uplink) has not processed yet, no cause of an event that is kept (lineage),
 // no event a pending timer was set by, and never the newest (positions are handed out from it).
-import { hasTail, headSql, type Db } from './database.ts';
+import { logTables, type Db } from './database.ts';
 import type { EventStore } from './event-store.ts';
 
 export interface RetentionRule {
@@ -41,8 +41,8 @@ export function createPruner(db: Db, store: Pick<EventStore, 'fold' | 'resetHead
   // Old events are in the indexed table (event_log); the tail holds only what was logged since its
   // last fold, so the prune reads and deletes there. The tail still counts for the newest position
   // and as the effects that keep their causes.
-  const log = hasTail(db) ? 'event_log' : 'events';
-  const tailCauses = hasTail(db) ? ' AND e.id NOT IN (SELECT causationid FROM event_tail WHERE causationid IS NOT NULL)' : '';
+  const { indexed: log, tail, headSql } = logTables(db);
+  const tailCauses = tail ? ` AND e.id NOT IN (SELECT causationid FROM ${tail} WHERE causationid IS NOT NULL)` : '';
   // Distinct types by a loose index scan on events_by_type: O(types x log n), not a full scan.
   const types = db
     .prepare(
@@ -50,7 +50,7 @@ export function createPruner(db: Db, store: Pick<EventStore, 'fold' | 'resetHead
        SELECT type FROM t WHERE type IS NOT NULL`,
     )
     .pluck();
-  const head = db.prepare(headSql(db)).pluck();
+  const head = db.prepare(headSql).pluck();
   // The newest event older than a cutoff, by the time index: with it the per-type scan below is a
   // range on events_by_type (type, seq) instead of a walk over every event of the type. Times follow
   // positions closely (facts are stamped when they arrive); an event logged with an older time of

@@ -1,7 +1,7 @@
 // What a replay reads from the live log, through a read-only connection: the window's events in log
 // order, when the live gateway handled each one, and the devices it knew. It never writes.
 import type { LoggedEvent } from '../events/event.ts';
-import { headSql, type Db } from '../log/database.ts';
+import { logTables, type Db } from '../log/database.ts';
 import { fromRow, type EventRow } from '../log/event-store.ts';
 
 /** Log positions first..last (inclusive) of the events in a time window. */
@@ -37,7 +37,7 @@ export interface LiveLog {
 const BATCH = 1000;
 
 export function createLiveLog(db: Db): LiveLog {
-  const head = (db.prepare(headSql(db)).pluck().get() as number) ?? 0;
+  const head = (db.prepare(logTables(db).headSql).pluck().get() as number) ?? 0;
   const firstSince = db.prepare('SELECT MIN(seq) FROM events WHERE time >= ?').pluck();
   const lastUntil = db.prepare('SELECT MAX(seq) FROM events WHERE time <= ?').pluck();
   const page = db.prepare('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
