@@ -52,6 +52,32 @@ const compactDependencies = (esbuild) => ({
   },
 });
 
+/**
+ * zod's error messages in English only: its index of locales brings all ~50 languages into the build,
+ * and a third of a megabyte of source into memory, that the gateway never sets (its messages are
+ * English). A rule can still import a locale of its own from zod/v4/locales/<lang>.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * readable-stream (a copy of Node's streams that bl, under mqtt-packet, pulls in) is Node's own
+ * stream module here: the same classes, without a second copy of their code in memory.
+ */
+const nodeStreams = {
+  name: 'node-streams',
+  setup(build) {
+    build.onResolve({ filter: /^readable-stream$/ }, () => ({ path: 'node:stream', external: true }));
+  },
+};
+
 export async function build() {
   // The asynchronous API: esbuild runs as a child process, stopped below (ESBUILD_WORKER_THREADS
   // concerns only the synchronous one).
@@ -60,7 +86,7 @@ export async function build() {
     entryPoints: [join(SOURCES, 'runtime.ts')],
     bundle: true,
     external: EXTERNAL,
-    plugins: [compactDependencies(esbuild)],
+    plugins: [englishOnlyZod, nodeStreams, compactDependencies(esbuild)],
     // The bundled CommonJS dependencies call require() for Node's modules; an ES module has none.
     banner: { js: "import { createRequire as __firstlightRequire } from 'node:module'; const require = __firstlightRequire(import.meta.url);" },
     // The package itself, as the simulators import it: one copy of the SDK.
