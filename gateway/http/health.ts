@@ -23,6 +23,8 @@ export interface HealthDeps {
 export interface Health {
   report(): { status: Status } & Record<string, unknown>;
   files(): { db: number; wal: number };
+  /** Event-loop delay over the last whole window (the current one, before the first has ended). */
+  eventLoop(): { p50Ms: number; p99Ms: number; maxMs: number };
   stop(): void;
 }
 
@@ -58,9 +60,11 @@ export function createHealth(deps: HealthDeps): Health {
   rotate.unref();
 
   const files = () => ({ db: size(deps.dbFile), wal: size(`${deps.dbFile}-wal`) });
+  const loopDelay = () => lastWindow ?? snapshot();
 
   return {
     files,
+    eventLoop: loopDelay,
     report() {
       const f = files();
       const failing = deps.commits.failures > failuresAtLastCommit;
@@ -88,7 +92,7 @@ export function createHealth(deps: HealthDeps): Health {
       } catch (err) {
         disk = { status: 'degraded', problem: `cannot read free space: ${(err as Error).message}` };
       }
-      const delay = lastWindow ?? snapshot();
+      const delay = loopDelay();
       const eventLoop = { status: (delay.p99Ms > LOOP_DEGRADED_MS ? 'degraded' : 'ok') as Status, windowSeconds: EVENT_LOOP_WINDOW_MS / 1000, ...round(delay) };
       const rules = deps.rules();
       const rulesCheck = {

@@ -1,6 +1,23 @@
 // Prometheus metrics (prom-client). Counters are read from the stats the pipeline already keeps, at
 // scrape time; only the histograms are fed as things happen (once per commit, once per command).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Its parts, not its index: the index also loads the Pushgateway (http, https, tls, zlib) and the
+// cluster aggregator (cluster, dgram), memory on a Raspberry Pi that a scrape never uses.
+import Counter from 'prom-client/lib/counter.js';
+import Gauge from 'prom-client/lib/gauge.js';
+import Histogram from 'prom-client/lib/histogram.js';
+import gcDurations from 'prom-client/lib/metrics/gc.js';
+import heapSizeAndUsed from 'prom-client/lib/metrics/heapSizeAndUsed.js';
+import heapSpacesSizeAndUsed from 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js';
+import osMemoryHeap from 'prom-client/lib/metrics/osMemoryHeap.js';
+import processCpuTotal from 'prom-client/lib/metrics/processCpuTotal.js';
+import processHandles from 'prom-client/lib/metrics/processHandles.js';
+import processMaxFileDescriptors from 'prom-client/lib/metrics/processMaxFileDescriptors.js';
+import processOpenFileDescriptors from 'prom-client/lib/metrics/processOpenFileDescriptors.js';
+import processRequests from 'prom-client/lib/metrics/processRequests.js';
+import processResources from 'prom-client/lib/metrics/processResources.js';
+import processStartTime from 'prom-client/lib/metrics/processStartTime.js';
+import nodeVersion from 'prom-client/lib/metrics/version.js';
+import Registry from 'prom-client/lib/registry.js';
 import type { ActuatorStats } from '../actuation/actuator.ts';
 import type { RuleStats } from '../engine/rule-engine.ts';
 import type { IngestStats } from '../ingest/ingest.ts';
@@ -17,6 +34,8 @@ export interface MetricsSources {
   feed(): { clients: number; skipped: number };
   /** Sizes of the database file and its WAL, in bytes. */
   files(): { db: number; wal: number };
+  /** Event-loop delay over health's last window (gateway/http/health.ts samples it). */
+  eventLoop(): { p50Ms: number; p99Ms: number; maxMs: number };
   /** The links to other brokers (external broker mode, the uplink), when there are any. */
   links?: (() => LinkGauges) | undefined;
 }
@@ -43,9 +62,11 @@ function total(counter: Counter<string>, value: number, labels?: Record<string, 
 
 export function createMetrics(src: MetricsSources): Metrics {
   const registry = new Registry();
-  // Node's event-loop delay sampled every 100 ms, not prom-client's 10: an idle gateway otherwise wakes
-  // 100 times a second for it alone (~1% of a Pi's core). Stalls still show: each sample is a late tick.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
+  // prom-client's default metrics but its event-loop lag: that one keeps a histogram of its own and
+  // wakes the process to sample it, beside the one health already keeps (gauges below read that).
+  for (const register of [processCpuTotal, processStartTime, osMemoryHeap, processOpenFileDescriptors, processMaxFileDescriptors, processResources, processHandles, processRequests, heapSizeAndUsed, heapSpacesSizeAndUsed, nodeVersion, gcDurations]) {
+    register(registry);
+  }
   // Every pipeline figure is read from its counters at scrape time, not bumped on the hot path.
   const collectedBy = <M extends { reset(): void }>(name: string, help: string, labelNames: string[], read: (metric: M) => void) => ({
     name,
@@ -94,6 +115,9 @@ export function createMetrics(src: MetricsSources): Metrics {
   counter('firstlight_commands_failed_total', 'Device commands that could not be sent', (c) => total(c, src.actuator.failed));
   counter('firstlight_commands_expired_total', 'Device commands too old to send after downtime', (c) => total(c, src.actuator.expired));
   counter('firstlight_commands_confirmed_total', 'Device commands the device confirmed by reporting the commanded state', (c) => total(c, src.confirmedCommands()));
+  gauge('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay over the last 30 s window', (g) => g.set(src.eventLoop().p50Ms / 1000));
+  gauge('nodejs_eventloop_lag_p99_seconds', '99th percentile of event-loop delay over the last 30 s window', (g) => g.set(src.eventLoop().p99Ms / 1000));
+  gauge('nodejs_eventloop_lag_max_seconds', 'Longest event-loop delay over the last 30 s window', (g) => g.set(src.eventLoop().maxMs / 1000));
   gauge('firstlight_live_feed_clients', 'Connected live-feed (SSE) clients', (g) => g.set(src.feed().clients));
   counter('firstlight_live_feed_skipped_total', 'Events a slow live-feed client skipped (they stay in the log)', (c) => total(c, src.feed().skipped));
   if (src.links) {

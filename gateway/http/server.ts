@@ -84,6 +84,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<HttpServer>
     confirmedCommands: () => tracker.confirmed,
     feed: () => ({ clients: feed.clients(), skipped: feed.stats().skippedTotal }),
     files: () => health.files(),
+    eventLoop: () => health.eventLoop(),
     links: deps.links,
   });
   const tracker = createCommandTracker({

@@ -157,6 +157,9 @@ describe('the HTTP API', () => {
     expect(value('firstlight_confirmation_seconds_count')).toBe(1);
     expect(value('firstlight_log_commit_seconds_count')).toBeGreaterThan(0);
     expect(r.body).toMatch(/^process_cpu_seconds_total /m);
+    expect(r.body).toMatch(/^nodejs_heap_size_used_bytes /m);
+    // The event loop's delay, from health's window: a figure in seconds, not NaN.
+    expect(value('nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
   });
 
   it('sends no CORS headers and takes no other method than GET and HEAD', async () => {

@@ -14,6 +14,7 @@ const sources = {
   confirmedCommands: () => 0,
   feed: () => ({ clients: 0, skipped: 0 }),
   files: () => ({ db: 0, wal: 0 }),
+  eventLoop: () => ({ p50Ms: 0, p99Ms: 0, maxMs: 0 }),
 };
 
 describe('link metrics', () => {
