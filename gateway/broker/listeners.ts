@@ -1,8 +1,8 @@
 // The embedded broker's network listeners: plain MQTT and MQTT over TLS (1.2 and up), each handing
 // aedes a guarded connection, within one shared limit on open connections.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { FirstlightError } from '../errors.ts';
 import { GuardedConnection } from './guarded-connection.ts';
 
@@ -35,6 +35,12 @@ export interface Listeners {
   stopListening(): void;
 }
 
+/**
+ * node:tls, loaded only for a TLS listener, and with require: an ES import of it reads every export,
+ * the root certificates among them (~1 MB of memory for a gateway without TLS).
+ */
+const loadTls = (): typeof import('node:tls') => createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
+
 export async function startListeners(options: ListenerOptions): Promise<Listeners> {
   let open = 0;
   const accept = (socket: Socket): void => {
@@ -57,7 +63,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   servers.push(plain);
   let tlsServer: Server | undefined;
   if (options.tls) {
-    tlsServer = createTlsServer(
+    tlsServer = loadTls().createServer(
       {
         cert: readPem(options.tls.cert, 'cert'),
         key: readPem(options.tls.key, 'key'),

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { BuildFailure, Message } from 'esbuild';
 import { packagePath } from '../package-root.ts';
-import { loadEsbuild } from './esbuild.ts';
+import { loadEsbuild, releaseEsbuild } from './esbuild.ts';
 
 let sdkUrl: string | undefined;
 
@@ -48,6 +48,8 @@ export async function compileModules(files: readonly string[]): Promise<Compiled
       }
     }
     if (compiled.length > 0) text = compile(compiled);
+  } finally {
+    releaseEsbuild();
   }
   const loaders = text === undefined ? [] : ((await importText(text)) as { default: (() => Promise<unknown>)[] }).default;
   return {
