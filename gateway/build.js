@@ -18,9 +18,10 @@ const LOCKFILE = 'package-lock.json';
 /**
  * Dependencies that stay in node_modules: a native addon (better-sqlite3), esbuild (it runs a binary
  * of its own), and what the gateway loads only when it is used (the simulators' and an external
- * broker's mqtt.js, the fleet inbox's CloudEvents SDK, pretty logs on a terminal, the type checker).
+ * broker's mqtt.js, the fleet inbox's CloudEvents SDK, pretty logs on a terminal, the type checker),
+ * or only for a moment (yaml, which reads the config file and is let go: config/parse-yaml.ts).
  */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'mqtt', 'cloudevents', 'pino-pretty', 'typescript'];
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'mqtt', 'cloudevents', 'pino-pretty', 'typescript', 'yaml'];
 
 /**
  * Whether the build is missing, or older than a file of firstlight's it was made from (the

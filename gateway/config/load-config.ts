@@ -2,7 +2,7 @@
 // order of precedence, flags last), validated once and frozen.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './parse-yaml.ts';
 import { FirstlightError } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
 
