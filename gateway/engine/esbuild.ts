@@ -4,10 +4,11 @@ import { createRequire } from 'node:module';
 
 type Esbuild = typeof import('esbuild');
 let esbuild: Esbuild | undefined;
-const require = createRequire(import.meta.url);
 
 export function loadEsbuild(): Esbuild {
   if (!esbuild) {
+    // A require of its own each time: the module it loads stays among its children, for as long as it lives.
+    const require = createRequire(import.meta.url);
     const path = require.resolve('esbuild');
     // A copy of our own, which reads ESBUILD_WORKER_THREADS as it loads. One loaded already (tsx's,
     // in a development process run with --import tsx) runs the synchronous API on a worker thread,
