@@ -48,6 +48,9 @@ describe('the build', () => {
     expect(code).not.toMatch(/\/\/ node_modules\/zod\/v4\/locales\/(?!en\.js|index\.js)/);
     expect(code).toMatch(/\/\/ node_modules\/zod\/v4\/locales\/en\.js/);
     expect(code).not.toMatch(/\/\/ node_modules\/readable-stream\//);
+    // debug is a function that does nothing unless DEBUG is set (the real one is required then).
+    expect(code).not.toMatch(/\/\/ node_modules\/debug\//);
+    expect(code).toContain('// quiet-debug:debug');
   });
 
   it('is stale once a source of the gateway is newer, and fresh again after a build', async () => {
