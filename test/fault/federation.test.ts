@@ -102,11 +102,13 @@ describe('federation through one upstream Mosquitto', () => {
       // The outage: the stream goes on into the gateways' logs (the issue's 30 s, shortened).
       const outage = new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
       await Promise.all([streams, outage]);
-      const beforeRestart = consumer.ids.size;
+      const idsBeforeRestart = new Set(consumer.ids.keys());
       await upstream.restart();
 
-      // SIGKILL gateway a while it drains its backlog, then start it again on the same log.
-      await vi.waitFor(() => expect([...consumer!.ids.keys()].filter((id) => id.startsWith('a-')).length).toBeGreaterThan(beforeRestart / 2 + 300), { timeout: 20_000, interval: 2 });
+      // SIGKILL gateway a while it drains its backlog (300 of its events through since the restart),
+      // then start it again on the same log.
+      const drainedByA = () => [...consumer!.ids.keys()].filter((id) => id.startsWith('a-') && !idsBeforeRestart.has(id)).length;
+      await vi.waitFor(() => expect(drainedByA()).toBeGreaterThan(300), { timeout: 20_000, interval: 2 });
       gateways.a.proc.kill('SIGKILL');
       await gateways.a.stop();
       const cursorAtKill = readLog('a', (db) => db.prepare("SELECT position FROM consumers WHERE name = 'uplink'").pluck().get() as number);
@@ -115,6 +117,8 @@ describe('federation through one upstream Mosquitto', () => {
       // it, and the central consumer may still be some hundreds of messages behind on a busy machine.
       const coveredAtKill = readLog('a', (db) => db.prepare("SELECT id FROM events WHERE type = 'test.reading' AND seq <= ?").pluck().all(cursorAtKill) as string[]);
       await vi.waitFor(() => expect(coveredAtKill.filter((id) => !consumer!.ids.has(id))).toEqual([]), { timeout: 10_000, interval: 20 });
+      // And it was committed as the drain went, not only at the end.
+      expect(coveredAtKill.some((id) => !idsBeforeRestart.has(id))).toBe(true);
       const countsAtKill = new Map(consumer.ids);
       const idsAtKill = new Set(countsAtKill.keys());
       // It was killed mid-drain: some of its events had not arrived yet.
@@ -123,11 +127,12 @@ describe('federation through one upstream Mosquitto', () => {
 
       const expected = ['a', 'b'].flatMap((site) => Array.from({ length: PER_SITE }, (_, n) => `${site}-${n}`));
       await vi.waitFor(() => expect(expected.filter((id) => !consumer!.ids.has(id))).toEqual([]), { timeout: 30_000, interval: 50 });
-      // What the restarted gateway sent again: its window in flight when it was killed, plus what was
-      // acknowledged since the cursor's last commit (one per window of acks, at most every 20 ms, so
-      // up to a window plus 20 ms of acks at full speed). Not the whole backlog.
+      // The restarted gateway resumed from the cursor: nothing it covered was sent again. What was
+      // sent again is what lay past it: the window in flight at the kill, and what was acknowledged
+      // since the cursor's last commit (one per window of acks, at most every 20 ms). How much that
+      // is depends on the machine's speed, so it is reported, not bounded.
+      expect(coveredAtKill.filter((id) => consumer!.ids.get(id) !== countsAtKill.get(id))).toEqual([]);
       const resentAfterKill = [...countsAtKill].reduce((sum, [id, count]) => sum + (id.startsWith('a-') ? consumer!.ids.get(id)! - count : 0), 0);
-      expect(resentAfterKill).toBeLessThanOrEqual(4 * WINDOW);
       // All duplicates (also the upstream's own redeliveries after its crash), removable by id.
       const duplicates = [...consumer.ids.values()].reduce((sum, count) => sum + count - 1, 0);
 
