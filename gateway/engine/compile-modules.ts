@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { BuildFailure, Message } from 'esbuild';
 import { packagePath } from '../package-root.ts';
-import { loadEsbuild, releaseEsbuild } from './esbuild.ts';
+import { withEsbuild } from './esbuild.ts';
 
 let sdkUrl: string | undefined;
 
@@ -33,24 +33,23 @@ export interface CompiledModules {
  */
 export async function compileModules(files: readonly string[]): Promise<CompiledModules> {
   const failures = new Map<string, Error>();
-  let text: string | undefined;
   let compiled: string[] = [...files];
-  try {
-    text = compile(compiled);
-  } catch {
-    compiled = [];
-    for (const file of files) {
-      try {
-        compile([file]);
-        compiled.push(file);
-      } catch (alone) {
-        failures.set(file, compileError(alone));
+  const text = withEsbuild((esbuild): string | undefined => {
+    try {
+      return compile(esbuild, compiled);
+    } catch {
+      compiled = [];
+      for (const file of files) {
+        try {
+          compile(esbuild, [file]);
+          compiled.push(file);
+        } catch (alone) {
+          failures.set(file, compileError(alone));
+        }
       }
+      return compiled.length > 0 ? compile(esbuild, compiled) : undefined;
     }
-    if (compiled.length > 0) text = compile(compiled);
-  } finally {
-    releaseEsbuild();
-  }
+  });
   const loaders = text === undefined ? [] : ((await importText(text)) as { default: (() => Promise<unknown>)[] }).default;
   return {
     load(file) {
@@ -69,8 +68,8 @@ const MODULE_FILE = 'firstlight-compiled-modules.js';
 // API takes no plugins.
 const SDK_IMPORT = /(\bfrom\s*|\bimport\s*\(\s*)"firstlight"/g;
 
-function compile(files: readonly string[]): string {
-  const result = loadEsbuild().buildSync({
+function compile(esbuild: typeof import('esbuild'), files: readonly string[]): string {
+  const result = esbuild.buildSync({
     stdin: {
       // Each file is imported lazily, so that one whose top-level code throws fails alone.
       contents: `export default [\n${files.map((f) => `  () => import(${JSON.stringify(resolve(f))}),`).join('\n')}\n];\n`,

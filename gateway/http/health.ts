@@ -20,11 +20,18 @@ export interface HealthDeps {
   site: string;
 }
 
+/** How late the event loop ran, over a window. */
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface Health {
   report(): { status: Status } & Record<string, unknown>;
   files(): { db: number; wal: number };
   /** Event-loop delay over the last whole window (the current one, before the first has ended). */
-  eventLoop(): { p50Ms: number; p99Ms: number; maxMs: number };
+  eventLoop(): LoopDelay;
   stop(): void;
 }
 
@@ -49,10 +56,10 @@ export function createHealth(deps: HealthDeps): Health {
   });
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
-  let lastWindow: { p50Ms: number; p99Ms: number; maxMs: number } | undefined;
+  let lastWindow: LoopDelay | undefined;
   // The histogram holds whole sampling intervals; the delay is what exceeds the resolution.
   const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
-  const snapshot = () => ({ p50Ms: delayMs(loop.percentile(50)), p99Ms: delayMs(loop.percentile(99)), maxMs: delayMs(loop.max) });
+  const snapshot = (): LoopDelay => ({ p50Ms: delayMs(loop.percentile(50)), p99Ms: delayMs(loop.percentile(99)), maxMs: delayMs(loop.max) });
   const rotate = setInterval(() => {
     lastWindow = snapshot();
     loop.reset();
@@ -116,7 +123,7 @@ export function createHealth(deps: HealthDeps): Health {
   };
 }
 
-function round(d: { p50Ms: number; p99Ms: number; maxMs: number }): typeof d {
+function round(d: LoopDelay): LoopDelay {
   const r = (n: number): number => Math.round(n * 100) / 100;
   return { p50Ms: r(d.p50Ms), p99Ms: r(d.p99Ms), maxMs: r(d.maxMs) };
 }

@@ -22,6 +22,7 @@ import type { ActuatorStats } from '../actuation/actuator.ts';
 import type { RuleStats } from '../engine/rule-engine.ts';
 import type { IngestStats } from '../ingest/ingest.ts';
 import type { CommitStats } from '../log/committer.ts';
+import type { LoopDelay } from './health.ts';
 
 export interface MetricsSources {
   ingest: IngestStats;
@@ -35,7 +36,7 @@ export interface MetricsSources {
   /** Sizes of the database file and its WAL, in bytes. */
   files(): { db: number; wal: number };
   /** Event-loop delay over health's last window (gateway/http/health.ts samples it). */
-  eventLoop(): { p50Ms: number; p99Ms: number; maxMs: number };
+  eventLoop(): LoopDelay;
   /** The links to other brokers (external broker mode, the uplink), when there are any. */
   links?: (() => LinkGauges) | undefined;
 }

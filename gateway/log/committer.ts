@@ -176,8 +176,8 @@ export function createCommitter(deps: CommitterDeps): Committer {
       onError(error, 'commit');
     } else {
       stats.commits++;
-      measureRate();
       stats.events += events.length;
+      measureRate();
       stats.lastError = undefined;
       faultPoint('commit.afterCommit');
     }
