@@ -106,6 +106,31 @@ const quietDebug = {
   },
 };
 
+/**
+ * Dependencies of dependencies for features firstlight does not use, left out of the build: each is
+ * a module whose use throws, so that a change that starts to need one fails loudly.
+ */
+const LEFT_OUT = {
+  // prom-client reads the active trace for exemplars, which firstlight does not enable.
+  '@opentelemetry/api': 'prom-client exemplars',
+  // pino runs its transports in a worker thread; firstlight writes its log in its own thread.
+  'thread-stream': 'pino transports',
+};
+const leaveOut = {
+  name: 'leave-out',
+  setup(build) {
+    const names = Object.keys(LEFT_OUT).map((n) => n.replace(/[/.]/g, '\\$&'));
+    build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path }) => ({ path, namespace: 'left-out' }));
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path }) => ({
+      contents: [
+        `const fail = () => { throw new Error(${JSON.stringify(`${path} (for ${LEFT_OUT[path]}) is not in firstlight's build`)}); };`,
+        'module.exports = new Proxy(function leftOut() {}, { get: fail, apply: fail, construct: fail });',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 export async function build() {
   // The asynchronous API: esbuild runs as a child process, stopped below (ESBUILD_WORKER_THREADS
   // concerns only the synchronous one).
@@ -114,7 +139,7 @@ export async function build() {
     entryPoints: [join(SOURCES, 'runtime.ts')],
     bundle: true,
     external: EXTERNAL,
-    plugins: [englishOnlyZod, nodeStreams, quietDebug, compactDependencies(esbuild)],
+    plugins: [englishOnlyZod, nodeStreams, quietDebug, leaveOut, compactDependencies(esbuild)],
     // The bundled CommonJS dependencies call require() for Node's modules; an ES module has none.
     banner: { js: "import { createRequire as __firstlightRequire } from 'node:module'; const require = __firstlightRequire(import.meta.url);" },
     // The package itself, as the simulators import it: one copy of the SDK.

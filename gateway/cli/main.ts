@@ -1,14 +1,5 @@
 // Dispatches `firstlight <command>` and turns errors into messages and exit codes.
 import { FirstlightError } from '../errors.ts';
-import { runBackup } from './backup-command.ts';
-import { runDoctorCommand } from './doctor-command.ts';
-import { runEvents } from './events-command.ts';
-import { runReplay } from './replay-command.ts';
-import { runInit } from './init-command.ts';
-import { runInstallService } from './install-service-command.ts';
-import { runStart } from './start-command.ts';
-import { runToken } from './token-command.ts';
-import { runWhy } from './why-command.ts';
 import { packagePath } from '../package-root.ts';
 
 const HELP = `firstlight: an event-first reaction gateway for smart buildings
@@ -33,32 +24,35 @@ Commands:
   version   print the version
 `;
 
-/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage or config error). */
+/**
+ * Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage or config error). Each
+ * command's code loads when it is run: a gateway does not keep doctor, replay or the simulators in
+ * memory (V8 holds every loaded module's source and compiled code for the life of the process).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'start':
-        return await runStart(rest);
+        return await (await import('./start-command.ts')).runStart(rest);
       case 'events':
-        return await runEvents(rest);
+        return await (await import('./events-command.ts')).runEvents(rest);
       case 'replay':
-        return await runReplay(rest);
+        return await (await import('./replay-command.ts')).runReplay(rest);
       case 'init':
-        return await runInit(rest);
+        return await (await import('./init-command.ts')).runInit(rest);
       case 'doctor':
-        return await runDoctorCommand(rest);
+        return await (await import('./doctor-command.ts')).runDoctorCommand(rest);
       case 'backup':
-        return await runBackup(rest);
+        return await (await import('./backup-command.ts')).runBackup(rest);
       case 'install-service':
-        return await runInstallService(rest);
+        return await (await import('./install-service-command.ts')).runInstallService(rest);
       case 'why':
-        return await runWhy(rest);
+        return await (await import('./why-command.ts')).runWhy(rest);
       case 'token':
-        return await runToken(rest);
+        return await (await import('./token-command.ts')).runToken(rest);
       case 'passwd':
         return await (await import('./passwd-command.ts')).runPasswd(rest);
-      // The simulators load only when asked for, so that start stays lean.
       case 'demo':
         return await (await import('./demo-command.ts')).runDemo(rest);
       case 'simulate':

@@ -51,6 +51,20 @@ describe('the build', () => {
     // debug is a function that does nothing unless DEBUG is set (the real one is required then).
     expect(code).not.toMatch(/\/\/ node_modules\/debug\//);
     expect(code).toContain('// quiet-debug:debug');
+    // What features firstlight does not use would load: a module that throws if it is ever used.
+    expect(code).not.toMatch(/\/\/ node_modules\/(@opentelemetry\/api|thread-stream)\//);
+    expect(code).toContain("@opentelemetry/api (for prom-client exemplars) is not in firstlight's build");
+    expect(code).toContain("thread-stream (for pino transports) is not in firstlight's build");
+  });
+
+  it('keeps each command in a chunk of its own, loaded when that command runs', () => {
+    const dist = join(copy.path, 'dist');
+    const entry = readFileSync(join(dist, 'firstlight.js'), 'utf8');
+    for (const command of ['runStart', 'runDoctorCommand', 'runReplay', 'runInit', 'runWhy', 'runBackup']) {
+      expect(entry).not.toContain(`function ${command}(`);
+      const chunks = readdirSync(dist).filter((f) => f.endsWith('.js') && readFileSync(join(dist, f), 'utf8').includes(`function ${command}(`));
+      expect(chunks, command).toHaveLength(1);
+    }
   });
 
   it('is stale once a source of the gateway is newer, and fresh again after a build', async () => {
