@@ -51,6 +51,7 @@ export function renderReport(r: BenchResults): string {
   const gwT = t('gateway');
   const aeT = t('aedes');
   rows.push(['RSS idle / peak (VmHWM), MB', gwT ? `${int(gwT.idleRssMb)} / ${int(gwT.peakRssMb)}` : '-', aeT ? `${int(aeT.idleRssMb)} / ${int(aeT.peakRssMb)}` : '-', '', 'peak <= 150 MB']);
+  if (gwT?.feedPeakRssMb !== undefined) rows.push(['peak RSS (VmHWM) in the feed-cost phases, MB', int(gwT.feedPeakRssMb), '-', '', '']);
   const lost = (k: TargetKey): string => {
     const x = t(k);
     return x ? `${int(x.totals.expected - x.totals.matched)} of ${int(x.totals.expected)}` : '-';

@@ -31,8 +31,10 @@ export interface TargetRecord {
   pid: number;
   /** VmRSS after start (and, for the gateway, the device list), before any load, MB. */
   idleRssMb: number;
-  /** VmHWM at the end of the run, MB. */
+  /** VmHWM at the end of the run, or when the feed-cost phases began if they ran, MB. */
   peakRssMb: number;
+  /** VmHWM over the feed-cost phases alone (the peak reset when they began), MB. */
+  feedPeakRssMb?: number | undefined;
   /** What the RSS was made of when idle and at the end of the run. */
   memoryIdle?: MemoryBreakdown | undefined;
   memoryEnd?: MemoryBreakdown | undefined;
