@@ -79,55 +79,50 @@ const nodeStreams = {
   },
 };
 
-/**
- * debug (mqtt-packet logs through it, ~20 calls a packet) as a function that does nothing, unless
- * DEBUG is set when the gateway starts: then the real one, from node_modules. Even switched off, the
- * real one's rest parameter allocates an array on every call: ~2.7 KB of garbage per message at
- * 1,000 messages a second, and garbage is what makes the young-generation collections that stall the
- * event loop.
- */
-const quietDebug = {
-  name: 'quiet-debug',
-  setup(build) {
-    build.onResolve({ filter: /^debug$/ }, (args) =>
-      args.namespace === 'quiet-debug' ? { path: 'debug', external: true } : { path: 'debug', namespace: 'quiet-debug' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'quiet-debug' }, () => ({
-      contents: [
-        'if (process.env.DEBUG) module.exports = require("debug");',
-        'else {',
-        '  const off = Object.assign(function debugOff() {}, { enabled: false, namespace: "", extend: () => off, log() {}, destroy() {} });',
-        '  module.exports = Object.assign(() => off, { enable() {}, disable: () => "", enabled: () => false, names: [], skips: [], formatters: {} });',
-        '}',
-      ].join('\n'),
-      loader: 'js',
-      resolveDir: ROOT,
-    }));
-  },
-};
+/** A module whose every use throws: for what only features firstlight does not use would load. */
+const leftOut = (name, feature) => ({
+  namespace: 'left-out',
+  contents: [
+    `const fail = () => { throw new Error(${JSON.stringify(`${name} (for ${feature}) is not in firstlight's build`)}); };`,
+    'module.exports = new Proxy(function leftOut() {}, { get: fail, apply: fail, construct: fail });',
+  ].join('\n'),
+});
 
 /**
- * Dependencies of dependencies for features firstlight does not use, left out of the build: each is
- * a module whose use throws, so that a change that starts to need one fails loudly.
+ * Dependencies of dependencies replaced by source of firstlight's own, by the name they are required
+ * as. Inside a substitute that name is the real module, left to node_modules.
  */
-const LEFT_OUT = {
+const SUBSTITUTES = {
+  // debug (mqtt-packet logs through it, ~20 calls a packet) as a function that does nothing, unless
+  // DEBUG is set when the gateway starts: then the real one. Even switched off, the real one's rest
+  // parameter allocates an array on every call: ~2.7 KB of garbage per message at 1,000 messages a
+  // second, and garbage is what makes the young-generation collections that stall the event loop.
+  debug: {
+    namespace: 'quiet-debug',
+    contents: [
+      'if (process.env.DEBUG) module.exports = require("debug");',
+      'else {',
+      '  const off = Object.assign(function debugOff() {}, { enabled: false, namespace: "", extend: () => off, log() {}, destroy() {} });',
+      '  module.exports = Object.assign(() => off, { enable() {}, disable: () => "", enabled: () => false, names: [], skips: [], formatters: {} });',
+      '}',
+    ].join('\n'),
+  },
   // prom-client reads the active trace for exemplars, which firstlight does not enable.
-  '@opentelemetry/api': 'prom-client exemplars',
+  '@opentelemetry/api': leftOut('@opentelemetry/api', 'prom-client exemplars'),
   // pino runs its transports in a worker thread; firstlight writes its log in its own thread.
-  'thread-stream': 'pino transports',
+  'thread-stream': leftOut('thread-stream', 'pino transports'),
 };
-const leaveOut = {
-  name: 'leave-out',
+
+const substitutes = {
+  name: 'substitutes',
   setup(build) {
-    const names = Object.keys(LEFT_OUT).map((n) => n.replace(/[/.]/g, '\\$&'));
-    build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path }) => ({ path, namespace: 'left-out' }));
-    build.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path }) => ({
-      contents: [
-        `const fail = () => { throw new Error(${JSON.stringify(`${path} (for ${LEFT_OUT[path]}) is not in firstlight's build`)}); };`,
-        'module.exports = new Proxy(function leftOut() {}, { get: fail, apply: fail, construct: fail });',
-      ].join('\n'),
-      loader: 'js',
-    }));
+    const names = Object.keys(SUBSTITUTES).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, ({ path, namespace }) =>
+      namespace === SUBSTITUTES[path].namespace ? { path, external: true } : { path, namespace: SUBSTITUTES[path].namespace },
+    );
+    for (const namespace of new Set(Object.values(SUBSTITUTES).map((s) => s.namespace))) {
+      build.onLoad({ filter: /.*/, namespace }, ({ path }) => ({ contents: SUBSTITUTES[path].contents, loader: 'js', resolveDir: ROOT }));
+    }
   },
 };
 
@@ -139,7 +134,7 @@ export async function build() {
     entryPoints: [join(SOURCES, 'runtime.ts')],
     bundle: true,
     external: EXTERNAL,
-    plugins: [englishOnlyZod, nodeStreams, quietDebug, leaveOut, compactDependencies(esbuild)],
+    plugins: [englishOnlyZod, nodeStreams, substitutes, compactDependencies(esbuild)],
     // The bundled CommonJS dependencies call require() for Node's modules; an ES module has none.
     banner: { js: "import { createRequire as __firstlightRequire } from 'node:module'; const require = __firstlightRequire(import.meta.url);" },
     // The package itself, as the simulators import it: one copy of the SDK.

@@ -24,41 +24,35 @@ Commands:
   version   print the version
 `;
 
+type Command = (argv: string[]) => Promise<number>;
+
 /**
- * Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage or config error). Each
- * command's code loads when it is run: a gateway does not keep doctor, replay or the simulators in
- * memory (V8 holds every loaded module's source and compiled code for the life of the process).
+ * Each command's code, loaded when it is run: a gateway does not keep doctor, replay or the simulators
+ * in memory (V8 holds every loaded module's source and compiled code for the life of the process).
  */
+const COMMANDS = new Map<string, () => Promise<Command>>([
+  ['start', async () => (await import('./start-command.ts')).runStart],
+  ['events', async () => (await import('./events-command.ts')).runEvents],
+  ['replay', async () => (await import('./replay-command.ts')).runReplay],
+  ['init', async () => (await import('./init-command.ts')).runInit],
+  ['doctor', async () => (await import('./doctor-command.ts')).runDoctorCommand],
+  ['backup', async () => (await import('./backup-command.ts')).runBackup],
+  ['install-service', async () => (await import('./install-service-command.ts')).runInstallService],
+  ['why', async () => (await import('./why-command.ts')).runWhy],
+  ['token', async () => (await import('./token-command.ts')).runToken],
+  ['passwd', async () => (await import('./passwd-command.ts')).runPasswd],
+  ['demo', async () => (await import('./demo-command.ts')).runDemo],
+  ['simulate', async () => (await import('./simulate-command.ts')).runSimulate],
+  ['export', async () => (await import('./export-command.ts')).runExport],
+]);
+
+/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage or config error). */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const load = command === undefined ? undefined : COMMANDS.get(command);
+    if (load) return await (await load())(rest);
     switch (command) {
-      case 'start':
-        return await (await import('./start-command.ts')).runStart(rest);
-      case 'events':
-        return await (await import('./events-command.ts')).runEvents(rest);
-      case 'replay':
-        return await (await import('./replay-command.ts')).runReplay(rest);
-      case 'init':
-        return await (await import('./init-command.ts')).runInit(rest);
-      case 'doctor':
-        return await (await import('./doctor-command.ts')).runDoctorCommand(rest);
-      case 'backup':
-        return await (await import('./backup-command.ts')).runBackup(rest);
-      case 'install-service':
-        return await (await import('./install-service-command.ts')).runInstallService(rest);
-      case 'why':
-        return await (await import('./why-command.ts')).runWhy(rest);
-      case 'token':
-        return await (await import('./token-command.ts')).runToken(rest);
-      case 'passwd':
-        return await (await import('./passwd-command.ts')).runPasswd(rest);
-      case 'demo':
-        return await (await import('./demo-command.ts')).runDemo(rest);
-      case 'simulate':
-        return await (await import('./simulate-command.ts')).runSimulate(rest);
-      case 'export':
-        return await (await import('./export-command.ts')).runExport(rest);
       case 'version':
       case '--version':
       case '-v': {
