@@ -12,6 +12,7 @@ import { createIngest, type Ingest } from './ingest/ingest.ts';
 import type { Rejection } from './ingest/normalize.ts';
 import { createCommitter, type Committer } from './log/committer.ts';
 import type { Db } from './log/database.ts';
+import type { WalSync } from './log/wal-sync.ts';
 import { createEventStore, type EventStore } from './log/event-store.ts';
 import type { LogSink } from './logger.ts';
 import { createStorageStatus, type StorageStatus } from './log/storage-status.ts';
@@ -37,6 +38,8 @@ export interface CoreDeps {
   isolation?: { default: Isolation; workerHeapMb: number } | undefined;
   /** How long QoS 0 input may wait to be committed together (storage.qos0CommitInterval). Default 0. */
   qos0CommitMs?: number | undefined;
+  /** Makes commits durable off the event loop (storage.synchronous FULL); see log/wal-sync.ts. */
+  wal?: WalSync | undefined;
   /** How group commits are scheduled (tests take control of it). Default: setImmediate. */
   schedule?: (flush: () => void) => void;
   onRejected?(message: InboundMessage, rejection: Rejection): void;
@@ -72,9 +75,9 @@ export interface Core {
 export function createCore(deps: CoreDeps): Core {
   const { db, clock, adapters, sourceBase, log } = deps;
   const storage = createStorageStatus({ log, now: () => clock.now() });
-  // A failed commit is a storage problem (a full disk): said once, not once per commit.
+  // A failed commit or fsync is a storage problem (a full disk): said once, not once per commit.
   const onError = (err: unknown, what: string): void =>
-    what === 'commit' ? storage.failed(err) : log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
+    what === 'commit' || what === 'fsync' ? storage.failed(err) : log.error(`${what} failed`, { err: err instanceof Error ? err.message : String(err) });
   const events = createEventStore(db);
   const limitMs = deps.ruleTimeLimitMs ?? 5000;
   let engine: RuleEngine | undefined;
@@ -82,6 +85,7 @@ export function createCore(deps: CoreDeps): Core {
     db,
     store: events,
     onError,
+    wal: deps.wal,
     schedule: deps.schedule,
     lazyCommitMs: deps.qos0CommitMs,
     setTimer: (fn, ms) => clock.setTimeout(fn, ms),

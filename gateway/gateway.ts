@@ -21,6 +21,7 @@ import { startRuleWatcher, type RuleWatcher } from './engine/rule-watcher.ts';
 import { loadAdapters } from './ingest/load-adapters.ts';
 import { startCheckpointer, truncateWal } from './log/checkpointer.ts';
 import { openLogWithRecovery } from './log/recovery.ts';
+import { deferWalSync } from './log/wal-sync.ts';
 import { createPruner } from './log/retention.ts';
 import { startRetentionJob } from './log/retention-job.ts';
 import { newEventId } from './events/ids.ts';
@@ -61,6 +62,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
   const dbFile = join(config.data, DB_FILE);
   // A corrupt file is moved aside and a fresh log started, recording why: never a crash loop.
   const { db } = openLogWithRecovery({ file: dbFile, synchronous: config.storage.synchronous, pageSize: config.storage.pageSize, clock, sourceBase: `/sites/${config.site}`, log });
+  // FULL durability, with the fsync that gives it run off the event loop.
+  const wal = config.storage.synchronous === 'FULL' ? deferWalSync(db, dbFile) : undefined;
   const adapters = await loadAdapters(config.devices);
   const { rules, errors } = await loadRules(config.rules.dir, config.rules.options);
   for (const e of errors) log.error('rule not loaded', { file: e.file, error: e.error });
@@ -78,6 +81,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
 
   const core = createCore({
     db,
+    wal,
     clock,
     // The fleet inbox is one more input; first, so that no device adapter claims its topics.
     adapters: config.uplink?.inbox.enabled ? [createInboxAdapter(inboxFilter(config.uplink.inbox.topic, config.site)), ...adapters] : adapters,
@@ -121,6 +125,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
     core.scheduler.stop();
     await core.close();
     db.close();
+    wal?.close();
     throw err;
   }
   // Rule files changed from now on take effect without a restart.
@@ -205,6 +210,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Gate
         await core.close();
         truncateWal(db);
         db.close();
+        wal?.close();
         log.info('firstlight stopped', {});
       })();
       return stopping;

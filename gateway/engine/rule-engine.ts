@@ -106,7 +106,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
     }
     depth.clear();
   });
-  committer.onCommitted(() => {
+  committer.afterCommit(() => {
     for (const r of rules) {
       r.committed = r.position;
       r.dirty = false;

@@ -70,7 +70,7 @@ export function createTimerScheduler({ committer, store, clock, sourceBase }: Ti
     if (due !== undefined) cancel = clock.setTimeout(fire, due - clock.now());
   }
 
-  committer.onCommitted(rearm);
+  committer.afterCommit(rearm);
   committer.onRollback(() => store.forgetNextDue());
 
   return {

@@ -1,6 +1,7 @@
 // Group commit: everything submitted in one turn of the event loop is written in one transaction,
-// and only after that transaction commits is anyone told (an MQTT ack, a command sent).
+// and only after that transaction is durable is anyone told (an MQTT ack, a command sent).
 import type { Db } from './database.ts';
+import type { WalSync } from './wal-sync.ts';
 import { FOLD_ROWS, FOLD_ROWS_UNDER_LOAD, type EventStore } from './event-store.ts';
 import type { LoggedEvent, NewEvent } from '../events/event.ts';
 import { faultPoint } from '../fault-points.ts';
@@ -9,7 +10,7 @@ import { faultPoint } from '../fault-points.ts';
 export interface Unit {
   /** Runs inside the transaction; appends through `committer.append`. */
   write(): void;
-  /** Called once the transaction committed (err null) or failed. */
+  /** Called once the transaction is durable (err null) or failed. */
   done?(err: Error | null): void;
   /**
    * May wait up to `lazyCommitMs` to share a transaction with later work. Only for input nobody waits
@@ -43,11 +44,19 @@ export interface Committer {
   beforeCommit(fn: () => void): () => void;
   /** Runs after a transaction failed and rolled back (to undo in-memory progress). */
   onRollback(fn: () => void): () => void;
-  /** Runs after every commit with the events it made durable (possibly none). */
+  /**
+   * Runs right after every transaction commits, before it is durable: for in-memory bookkeeping
+   * that a later transaction's rollback goes back to, never for anything another party sees.
+   */
+  afterCommit(fn: () => void): () => void;
+  /**
+   * Runs once a commit is durable, with the events it made so (possibly none), in commit order:
+   * for whatever tells the world (commands, the live feed, the uplink).
+   */
   onCommitted(fn: (events: LoggedEvent[]) => void): () => void;
-  /** Resolves when nothing is queued and no flush is pending. */
+  /** Resolves when nothing is queued, no flush is pending and every commit is durable. */
   settled(): Promise<void>;
-  /** Writes what is queued now, synchronously (for shutdown). */
+  /** Writes what is queued now and makes every commit durable, synchronously (for shutdown). */
   flushNow(): void;
   readonly stats: CommitStats;
 }
@@ -55,8 +64,13 @@ export interface Committer {
 export interface CommitterDeps {
   db: Db;
   store: EventStore;
-  /** Called with errors of hooks or failed transactions. */
+  /** Called with errors of hooks, failed transactions ('commit') and a failed fsync ('fsync'). */
   onError(err: unknown, what: string): void;
+  /**
+   * Makes commits durable off the event loop (storage.synchronous FULL). Without it a commit is as
+   * durable as the connection's synchronous setting makes it, and is told at once.
+   */
+  wal?: WalSync | undefined;
   /** How the next flush is scheduled. Default setImmediate: after the current I/O phase. */
   schedule?: (fn: () => void) => void;
   /** A monotonic clock in ms, for the commit rate. Default performance.now. */
@@ -75,6 +89,12 @@ export interface CommitterDeps {
    * back. Returns true when the cause was dealt with (a rule struck) and the same work may be retried.
    */
   onTimeout?: () => boolean;
+}
+
+/** A transaction that committed, and whom to tell once it is durable. */
+interface Commit {
+  units: Unit[];
+  events: LoggedEvent[];
 }
 
 /** Events a second from which folds are FOLD_ROWS_UNDER_LOAD rows (a building logs tens). */
@@ -101,8 +121,17 @@ export function createCommitter(deps: CommitterDeps): Committer {
   let processor: Processor = () => {};
   const before = new Set<() => void>();
   const rollback = new Set<() => void>();
+  const after = new Set<() => void>();
   const committed = new Set<(events: LoggedEvent[]) => void>();
   let waiters: Array<() => void> = [];
+  // Commits not yet durable: those waiting for the next fsync, and those the running one covers.
+  // One fsync runs at a time; everything committed meanwhile shares the next.
+  const wal = deps.wal;
+  let unsynced: Commit[] = [];
+  let syncing: Commit[] | undefined;
+  // After a failed fsync the kernel may have dropped the pages it could not write, so a later
+  // fsync that succeeds proves nothing: the log takes no more writes until a restart recovers it.
+  let syncFailure: Error | undefined;
   const stats: CommitStats = { commits: 0, events: 0, failures: 0, lastCommitMs: 0 };
   const now = deps.now ?? (() => performance.now());
   // Fold size by the rate of the last full second: big folds at a building's rates (each index
@@ -132,11 +161,14 @@ export function createCommitter(deps: CommitterDeps): Committer {
     const units = queue;
     queue = [];
     if (units.length > 0) run(units);
-    if (queue.length === 0 && !scheduled) {
-      const w = waiters;
-      waiters = [];
-      for (const resolve of w) resolve();
-    }
+    wakeWaiters();
+  }
+
+  function wakeWaiters(): void {
+    if (queue.length > 0 || scheduled || syncing || unsynced.length > 0) return;
+    const w = waiters;
+    waiters = [];
+    for (const resolve of w) resolve();
   }
 
   const execute = deps.execute ?? ((fn: () => void) => fn());
@@ -144,6 +176,10 @@ export function createCommitter(deps: CommitterDeps): Committer {
   const MAX_TIMEOUT_RETRIES = 5;
 
   function run(units: Unit[]): void {
+    if (syncFailure) {
+      for (const unit of units) if (unit.done) guard(() => unit.done!(syncFailure!), 'unit completion');
+      return;
+    }
     const started = performance.now();
     let error: Error | null = null;
     for (let attempt = 0; ; attempt++) {
@@ -180,10 +216,45 @@ export function createCommitter(deps: CommitterDeps): Committer {
       measureRate();
       stats.lastError = undefined;
       faultPoint('commit.afterCommit');
+      for (const fn of after) guard(fn, 'commit hook');
     }
-    // Store first, then fan out: acknowledgements and commands leave only after the commit.
-    for (const unit of units) if (unit.done) guard(() => unit.done!(error), 'unit completion');
-    if (!error) for (const fn of committed) guard(() => fn(events), 'commit listener');
+    if (error) {
+      for (const unit of units) if (unit.done) guard(() => unit.done!(error), 'unit completion');
+      return;
+    }
+    // Store first, then fan out: acknowledgements and commands leave only once the commit is durable.
+    if (!wal) return tell([{ units, events }]);
+    unsynced.push({ units, events });
+    startSync();
+  }
+
+  function startSync(): void {
+    if (syncing || unsynced.length === 0) return;
+    const batch = (syncing = unsynced);
+    unsynced = [];
+    wal!.sync((err) => {
+      // flushNow made these durable itself and told them.
+      if (syncing !== batch) return;
+      syncing = undefined;
+      if (err) failSync(err, batch);
+      else tell(batch);
+      startSync();
+      wakeWaiters();
+    });
+  }
+
+  function failSync(err: Error, batch: Commit[]): void {
+    syncFailure = err;
+    onError(err, 'fsync');
+    for (const c of [...batch, ...unsynced.splice(0)]) for (const unit of c.units) if (unit.done) guard(() => unit.done!(err), 'unit completion');
+  }
+
+  /** Acknowledgements first, then the listeners, commit by commit. */
+  function tell(commits: Commit[]): void {
+    for (const { units, events } of commits) {
+      for (const unit of units) if (unit.done) guard(() => unit.done!(null), 'unit completion');
+      for (const fn of committed) guard(() => fn(events), 'commit listener');
+    }
   }
 
   function guard(fn: () => void, what: string): void {
@@ -225,9 +296,10 @@ export function createCommitter(deps: CommitterDeps): Committer {
     },
     beforeCommit: (fn) => add(before, fn),
     onRollback: (fn) => add(rollback, fn),
+    afterCommit: (fn) => add(after, fn),
     onCommitted: (fn) => add(committed, fn),
     settled() {
-      if (queue.length === 0 && !scheduled) return Promise.resolve();
+      if (queue.length === 0 && !scheduled && !syncing && unsynced.length === 0) return Promise.resolve();
       // Whoever waits for the queue to settle (a stop, a test) does not wait out lazy units.
       if (lazyTimer && !scheduled) {
         disarmLazy();
@@ -239,6 +311,18 @@ export function createCommitter(deps: CommitterDeps): Committer {
     flushNow() {
       disarmLazy();
       if (queue.length > 0) run(queue.splice(0));
+      if (!syncing && unsynced.length === 0) return;
+      const batch = [...(syncing ?? []), ...unsynced];
+      syncing = undefined;
+      unsynced = [];
+      try {
+        wal!.syncNow();
+      } catch (err) {
+        failSync(err as Error, batch);
+        return;
+      }
+      tell(batch);
+      wakeWaiters();
     },
     stats,
   };

@@ -23,6 +23,8 @@ export interface StorageStatus {
 
 const PROBLEMS: Record<string, string> = {
   SQLITE_FULL: 'the disk (or the log size limit) is full: free space on the data disk',
+  // Matched before SQLITE_IOERR: unlike the others it does not pass by itself (committer.ts says why).
+  SQLITE_IOERR_FSYNC: 'an fsync of the log failed, so what the disk did not take may be gone: the log takes no writes until firstlight is restarted; check the storage device',
   SQLITE_READONLY: 'the log is read-only: check the file system and the data directory permissions',
   SQLITE_IOERR: 'the disk reports I/O errors: check the storage device',
   SQLITE_CORRUPT: 'the log is corrupt: stop firstlight; the next start moves it aside and starts a fresh one',
