@@ -61,6 +61,8 @@ export async function startBenchGateway(options: {
   maxPayloadBytes?: number;
   /** The gateway's storage settings beyond its defaults. */
   storage?: Record<string, unknown>;
+  /** The gateway's environment (default: the bench's). */
+  env?: NodeJS.ProcessEnv | undefined;
 }): Promise<BenchGateway> {
   const workDir = mkdtempSync(join(options.outDir, '.run-'));
   const rulesDir = prepareRules(workDir, options.isolate ?? false);
@@ -78,7 +80,7 @@ export async function startBenchGateway(options: {
     started = await startJsonChild(
       [...nodeFlags, join(REPO, 'gateway/cli/bin.js'), 'start', '--mqtt-host', '127.0.0.1', '--mqtt-port', '0', '--http-host', '127.0.0.1', '--http-port', '0',
         '--config', config, '--data', dataDir, '--rules', rulesDir, '--log-format', 'json', '--log-level', 'info'],
-      { cwd: workDir, isStart: (l) => l.msg === 'firstlight started' },
+      { cwd: workDir, isStart: (l) => l.msg === 'firstlight started', env: options.env },
     );
   } catch (err) {
     cleanup();

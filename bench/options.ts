@@ -29,6 +29,8 @@ export interface BenchOptions {
   gatewayNodeFlags: string[];
   /** The gateway's `storage` settings beyond its defaults, to compare them (e.g. { pageSize: 4096 }). */
   storage: Record<string, unknown>;
+  /** Every fsync of the gateway takes this much longer, ms (slow storage such as an SD card); 0: as the disk is. */
+  fsyncDelayMs: number;
   /** Phases to run, by key (latency-<rate>, throughput-multi, throughput-single); empty: all. */
   phases: string[];
   /** How often a phase that other processes disturbed is run again (the least disturbed run is kept). */
@@ -83,6 +85,9 @@ Drives Zigbee2MQTT motion messages through the gateway (child process) and throu
                        --gateway-node-flags="--trace-gc --max-semi-space-size=8"
   --storage=<json>     the gateway's storage settings beyond its defaults, to compare them, e.g.
                        --storage='{"pageSize":4096}' (the page size before it became 1024)
+  --fsync-delay <ms>   every fsync of the gateway takes this much longer, as on an SD card (an
+                       LD_PRELOAD library, bench/slow-fsync/; Linux and a C compiler). Such a run
+                       leaves bench/RESULTS.md alone unless given --write-results
   --lights-report      lights answer each command with their state (Zigbee2MQTT does), so the
                        gateway confirms commands; doubles the messages the gateway takes in
   --nice=<n>           run the bench (this session's autogroup) at this priority, e.g. --nice=-10
@@ -118,6 +123,7 @@ const flags = {
   'quiet-wait': { type: 'string' },
   'gateway-node-flags': { type: 'string' },
   storage: { type: 'string' },
+  'fsync-delay': { type: 'string' },
   keep: { type: 'boolean' },
   nice: { type: 'string' },
   'lights-report': { type: 'boolean' },
@@ -181,6 +187,7 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
     quietWaitMs: seconds('quiet-wait', 10, 3),
     gatewayNodeFlags: (str('gateway-node-flags') ?? '').split(/\s+/).filter(Boolean),
     storage: storageSettings(str('storage')),
+    fsyncDelayMs: num('fsync-delay', 0, (n) => n >= 0 && n <= 1000),
     phases: (str('phases') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     retries: num('retries', quick ? 0 : 1, (n) => Number.isInteger(n) && n >= 0),
     keep: bool('keep'),

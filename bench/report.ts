@@ -18,7 +18,7 @@ export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   const o = r.options;
   out.push(
-    `firstlight bench: ${r.load?.description ?? `${o.rooms} rooms`}; QoS ${o.qos}, ${storageDescription(o.storage)}, flagship rules + bench-light${o.isolate ? " (in the rule worker)" : ""}, ` +
+    `firstlight bench: ${r.load?.description ?? `${o.rooms} rooms`}; QoS ${o.qos}, ${storageLine(o)}, flagship rules + bench-light${o.isolate ? " (in the rule worker)" : ""}, ` +
       `${o.lightsReport ? 'lights report their state (commands confirmed)' : 'lights silent (confirmation deadline 1 h)'}; ` +
       `${r.machine.cpus} CPUs (${r.machine.model}), node ${r.machine.node}; phases ${o.durationMs / 1000} s (first ${o.warmupMs / 1000} s discarded); ` +
       `commit ${r.code.commit}${r.code.changedFiles ? ` + ${r.code.changedFiles} changed files` : ''}` +
@@ -151,4 +151,9 @@ function renderFeedCost(r: BenchResults): string | undefined {
 function storageDescription(storage: Record<string, unknown>): string {
   const { synchronous = 'FULL', ...rest } = storage;
   return [`synchronous=${String(synchronous)}`, ...Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`)].join(', ');
+}
+
+/** The storage, and how much longer each fsync was made to take (--fsync-delay). */
+function storageLine(o: BenchResults['options']): string {
+  return storageDescription(o.storage) + (o.fsyncDelayMs > 0 ? `, every fsync ${o.fsyncDelayMs} ms longer (simulated slow storage)` : '');
 }
