@@ -82,6 +82,8 @@ export function createHealth(deps: HealthDeps): Health {
         commits: deps.commits.commits,
         commitFailures: deps.commits.failures,
         lastCommitMs: Math.round(deps.commits.lastCommitMs * 1000) / 1000,
+        // The fsync that makes commits durable, off the event loop (storage.synchronous FULL).
+        lastFsyncMs: Math.round(deps.commits.lastSyncMs * 1000) / 1000,
         ...(failing ? { problem: `the newest commit failed (${deps.commits.lastError ?? 'is the disk full or read-only?'}): new input is not being stored or acknowledged` } : {}),
       };
       let disk: Record<string, unknown> & { status: Status };

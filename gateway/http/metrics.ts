@@ -51,6 +51,7 @@ export interface Metrics {
   readonly contentType: string;
   render(): Promise<string>;
   observeCommit(ms: number): void;
+  observeFsync(ms: number): void;
   observeReaction(seconds: number): void;
   observeConfirmation(seconds: number): void;
 }
@@ -141,6 +142,12 @@ export function createMetrics(src: MetricsSources): Metrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const fsync = new Histogram({
+    name: 'firstlight_log_fsync_seconds',
+    help: 'Duration of an fsync that made group commits durable (storage.synchronous FULL; off the event loop)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
   const reaction = new Histogram({
     name: 'firstlight_reaction_seconds',
     help: 'From a device fact received to the command it caused published (reactions within one commit)',
@@ -158,6 +165,7 @@ export function createMetrics(src: MetricsSources): Metrics {
     contentType: registry.contentType,
     render: () => registry.metrics(),
     observeCommit: (ms) => commit.observe(ms / 1000),
+    observeFsync: (ms) => fsync.observe(ms / 1000),
     observeReaction: (s) => reaction.observe(s),
     observeConfirmation: (s) => confirmation.observe(s),
   };

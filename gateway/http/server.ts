@@ -94,7 +94,15 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<HttpServer>
     observeReaction: metrics.observeReaction,
     observeConfirmation: metrics.observeConfirmation,
   });
-  const offCommitTimer = onCommitted(() => metrics.observeCommit(core.committer.stats.lastCommitMs));
+  // Commits are told once durable, all those one fsync covered together: the first to be told after
+  // an fsync observes it.
+  let fsyncsObserved = core.committer.stats.syncs;
+  const offCommitTimer = onCommitted(() => {
+    const stats = core.committer.stats;
+    metrics.observeCommit(stats.lastCommitMs);
+    if (stats.syncs !== fsyncsObserved) metrics.observeFsync(stats.lastSyncMs);
+    fsyncsObserved = stats.syncs;
+  });
 
   const router = createRouter([
     ...eventRoutes({ reader, lineage, now, rejectedCounts: () => core.ingest.stats.rejected }),

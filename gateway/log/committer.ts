@@ -31,6 +31,10 @@ export interface CommitStats {
   failures: number;
   /** Duration of the last transaction, in ms. */
   lastCommitMs: number;
+  /** fsyncs that made commits durable (with a `wal`; none otherwise). */
+  syncs: number;
+  /** Duration of the last of them, in ms: an SD card wearing out shows here first. */
+  lastSyncMs: number;
   /** Why the newest commit failed ("SQLITE_FULL: database or disk is full"); cleared by a success. */
   lastError?: string | undefined;
 }
@@ -132,7 +136,7 @@ export function createCommitter(deps: CommitterDeps): Committer {
   // After a failed fsync the kernel may have dropped the pages it could not write, so a later
   // fsync that succeeds proves nothing: the log takes no more writes until a restart recovers it.
   let syncFailure: Error | undefined;
-  const stats: CommitStats = { commits: 0, events: 0, failures: 0, lastCommitMs: 0 };
+  const stats: CommitStats = { commits: 0, events: 0, failures: 0, lastCommitMs: 0, syncs: 0, lastSyncMs: 0 };
   const now = deps.now ?? (() => performance.now());
   // Fold size by the rate of the last full second: big folds at a building's rates (each index
   // page written once for many messages, what an SD card wants), smaller ones under sustained load.
@@ -232,10 +236,12 @@ export function createCommitter(deps: CommitterDeps): Committer {
     if (syncing || unsynced.length === 0) return;
     const batch = (syncing = unsynced);
     unsynced = [];
+    const started = performance.now();
     wal!.sync((err) => {
       // flushNow made these durable itself and told them.
       if (syncing !== batch) return;
       syncing = undefined;
+      countSync(started);
       if (err) failSync(err, batch);
       else tell(batch);
       startSync();
@@ -243,8 +249,15 @@ export function createCommitter(deps: CommitterDeps): Committer {
     });
   }
 
+  function countSync(started: number): void {
+    stats.syncs++;
+    stats.lastSyncMs = performance.now() - started;
+  }
+
   function failSync(err: Error, batch: Commit[]): void {
     syncFailure = err;
+    stats.failures++;
+    stats.lastError = `${(err as { code?: unknown }).code ?? 'error'}: ${err.message}`;
     onError(err, 'fsync');
     for (const c of [...batch, ...unsynced.splice(0)]) for (const unit of c.units) if (unit.done) guard(() => unit.done!(err), 'unit completion');
   }
@@ -315,8 +328,10 @@ export function createCommitter(deps: CommitterDeps): Committer {
       const batch = [...(syncing ?? []), ...unsynced];
       syncing = undefined;
       unsynced = [];
+      const started = performance.now();
       try {
         wal!.syncNow();
+        countSync(started);
       } catch (err) {
         failSync(err as Error, batch);
         return;

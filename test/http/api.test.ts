@@ -137,6 +137,7 @@ describe('the HTTP API', () => {
     expect(r.status).toBe(200);
     expect(r.body.checks.storage).toMatchObject({ status: 'ok', commitFailures: 0 });
     expect(r.body.checks.storage.walBytes).toBeGreaterThanOrEqual(0);
+    expect(r.body.checks.storage.lastFsyncMs).toBeGreaterThan(0);
     expect(r.body.checks.disk.freeBytes).toBeGreaterThan(0);
     expect(r.body.checks.eventLoop.p99Ms).toBeGreaterThanOrEqual(0);
     expect(r.body.checks.rules.rules.map((x: any) => x.name)).toContain('lights-follow-presence');
@@ -156,6 +157,8 @@ describe('the HTTP API', () => {
     expect(value('firstlight_reaction_seconds_count')).toBe(1);
     expect(value('firstlight_confirmation_seconds_count')).toBe(1);
     expect(value('firstlight_log_commit_seconds_count')).toBeGreaterThan(0);
+    // storage.synchronous FULL (the default): commits made durable by fsyncs off the event loop.
+    expect(value('firstlight_log_fsync_seconds_count')).toBeGreaterThan(0);
     expect(r.body).toMatch(/^process_cpu_seconds_total /m);
     expect(r.body).toMatch(/^nodejs_heap_size_used_bytes /m);
     // The event loop's delay, from health's window: a figure in seconds, not NaN.

@@ -114,6 +114,8 @@ describe('FULL durability with the fsync off the event loop', () => {
     await release(sync);
     expect(acks).toEqual([null]);
     expect(told).toEqual([1]);
+    expect(core.committer.stats.syncs).toBeGreaterThan(0);
+    expect(core.committer.stats.lastSyncMs).toBeGreaterThan(0);
   });
 
   it('lets the commits made while an fsync runs share the next one, and tells them in commit order', async () => {
@@ -164,6 +166,7 @@ describe('FULL durability with the fsync off the event loop', () => {
     expect(acks.map((e) => e?.message)).toEqual(['EIO: i/o error, fsync', 'EIO: i/o error, fsync']);
     expect(core.storage.state()).toMatchObject({ writable: false, code: 'SQLITE_IOERR_FSYNC' });
     expect(core.storage.state().problem).toMatch(/until firstlight is restarted/);
+    expect(core.committer.stats).toMatchObject({ failures: 1, lastError: 'SQLITE_IOERR_FSYNC: EIO: i/o error, fsync' });
     expect(errors.join('\n')).toMatch(/cannot take writes/);
     const head = core.events.head();
     accept(core, 'c', acks);
