@@ -140,6 +140,9 @@ export function createIngest(deps: IngestDeps): Ingest {
       const normalized = normalize(adapter!, result, message, time, now);
       let events: NewEvent[];
       let devices: DeviceInfo[] = [];
+      // Every event made here has an id made for it; a producer's own CloudEvent keeps its id, which a
+      // redelivery repeats, so only that one is looked for in the log.
+      const minted = 'code' in normalized || result.kind !== 'cloudevent';
       if ('code' in normalized) {
         stats.rejected[normalized.code] = (stats.rejected[normalized.code] ?? 0) + 1;
         deps.onRejected?.(message, normalized);
@@ -156,7 +159,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       committer.submit({
         write() {
           for (const d of devices) registry.persist(d);
-          for (const e of events) committer.append(e);
+          for (const e of events) committer.append(e, minted);
         },
         done,
         // QoS 0: nobody waits for an acknowledgement, so it may wait for company (qos0CommitInterval).

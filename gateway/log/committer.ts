@@ -40,8 +40,11 @@ export interface CommitStats {
 }
 
 export interface Committer {
-  /** Appends an event; only valid inside a unit's write or a processor. */
-  append(event: NewEvent): LoggedEvent | undefined;
+  /**
+   * Appends an event; only valid inside a unit's write or a processor. `minted`: its id was made
+   * here for it (see EventStore.append). Undefined when the log already holds its (source, id).
+   */
+  append(event: NewEvent, minted?: boolean): LoggedEvent | undefined;
   submit(unit: Unit): void;
   setProcessor(processor: Processor): void;
   /** Runs inside every transaction just before it commits (to persist consumer positions). */
@@ -284,9 +287,9 @@ export function createCommitter(deps: CommitterDeps): Committer {
   }
 
   return {
-    append(event) {
+    append(event, minted) {
       if (!fresh) throw new Error('committer.append called outside a transaction');
-      const seq = store.append(event);
+      const seq = store.append(event, minted);
       if (seq === undefined) return undefined;
       const logged = event as LoggedEvent;
       logged.seq = seq;

@@ -43,9 +43,10 @@ export interface EventQuery {
 export interface EventStore {
   /**
    * Inserts an event at the next position. Returns its position, or undefined when an event with the
-   * same (source, id) is already in the log (a redelivery).
+   * same (source, id) is already in the log (a redelivery). `minted`: the id was made for this event
+   * here (newEventId), so no other event can share it and the log is not searched for one.
    */
-  append(event: NewEvent): number | undefined;
+  append(event: NewEvent, minted?: boolean): number | undefined;
   /** The position of the newest event, 0 for an empty log. */
   head(): number;
   /** Forgets positions handed out, and tail events noted, by appends that were rolled back. */
@@ -82,8 +83,10 @@ export function createEventStore(db: Db): EventStore {
   // has no tail table yet, and never appends.
   let writer: ReturnType<typeof prepareWriter> | undefined;
   // (source, id) of the tail's events: the tail has no unique index, so redeliveries are caught here
-  // (and in the indexed table by its own). Loaded from the table on first use and after a rollback.
+  // (and in the indexed table by its own). Loaded from the table on first use and after a rollback,
+  // with the count of the tail's rows (minted ids are counted, not kept: nothing can repeat them).
   let tailKeys: Set<string> | undefined;
+  let tailRows = 0;
   const keyOf = (source: string, id: string): string => `${source}\u0000${id}`;
 
   function prepareWriter() {
@@ -98,8 +101,10 @@ export function createEventStore(db: Db): EventStore {
     };
   }
   function tail(w: NonNullable<typeof writer>): Set<string> {
-    tailKeys ??= new Set((w.tailRows.all() as Array<{ source: string; id: string }>).map((r) => keyOf(r.source, r.id)));
-    return tailKeys;
+    if (tailKeys) return tailKeys;
+    const rows = w.tailRows.all() as Array<{ source: string; id: string }>;
+    tailRows = rows.length;
+    return (tailKeys = new Set(rows.map((r) => keyOf(r.source, r.id))));
   }
 
   // We are the only writer, so positions are handed out here rather than by SQLite: an ignored
@@ -107,11 +112,11 @@ export function createEventStore(db: Db): EventStore {
   let head = maxSeq.get() as number;
 
   return {
-    append(e) {
+    append(e, minted = false) {
       writer ??= prepareWriter();
       const keys = tail(writer);
-      const key = keyOf(e.source, e.id);
-      if (keys.has(key) || writer.inLog.get(e.id, e.source) !== undefined) return undefined;
+      const key = minted ? undefined : keyOf(e.source, e.id);
+      if (key !== undefined && (keys.has(key) || writer.inLog.get(e.id, e.source) !== undefined)) return undefined;
       const seq = head + 1;
       writer.insert.run(
         seq,
@@ -130,17 +135,20 @@ export function createEventStore(db: Db): EventStore {
         e.raw?.topic ?? null,
         e.raw?.payload ?? null,
       );
-      keys.add(key);
+      if (key !== undefined) keys.add(key);
+      tailRows++;
       head = seq;
       return seq;
     },
     fold(minRows = FOLD_ROWS) {
       writer ??= prepareWriter();
-      const rows = tail(writer).size;
+      tail(writer);
+      const rows = tailRows;
       if (rows === 0 || rows < minRows) return 0;
       writer.copy.run();
       writer.clear.run();
       tailKeys = new Set();
+      tailRows = 0;
       return rows;
     },
     head: () => head,

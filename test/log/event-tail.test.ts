@@ -80,6 +80,27 @@ describe('the tail of the log', () => {
     expect(appendAll(createEventStore(db), db, [event(3), event(4)])).toEqual([undefined, 5]);
   });
 
+  it('counts events whose id was minted here towards the fold without looking them up, and still catches a repeated producer id', () => {
+    db = openDatabase({ file: join(dir.path, 'm.db') });
+    const store = createEventStore(db);
+    db.transaction(() => {
+      for (let i = 1; i <= FOLD_ROWS; i++) expect(store.append(event(i), true)).toBe(i);
+      expect(store.fold()).toBe(FOLD_ROWS);
+    })();
+    expect(rows(db, 'event_log')).toBe(FOLD_ROWS);
+    expect(rows(db, 'event_tail')).toBe(0);
+    // A producer's id (not minted) is looked for, in the indexed table and in the tail.
+    expect(appendAll(store, db, [event(5), event(FOLD_ROWS + 1), event(FOLD_ROWS + 1)])).toEqual([undefined, FOLD_ROWS + 1, undefined]);
+    // The count survives a restart: a new store counts the tail's rows, minted or not.
+    const again = createEventStore(db);
+    db.transaction(() => {
+      for (let i = 0; i < FOLD_ROWS - 2; i++) again.append(event(10_000 + i), true);
+      expect(again.fold()).toBe(0);
+      again.append(event(20_000), true);
+      expect(again.fold()).toBe(FOLD_ROWS);
+    })();
+  });
+
   it('forgets appends whose transaction rolled back, so the same event can come again', () => {
     db = openDatabase({ file: join(dir.path, 'c.db') });
     const store = createEventStore(db);
