@@ -1,8 +1,12 @@
 // The doctor's checks that depend on the machine, driven with what a Pi would show them.
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { checkClock, type RunCommand } from '../../gateway/ops/doctor/clock-check.ts';
 import { mountOf, parseMountInfo } from '../../gateway/ops/doctor/disk-check.ts';
+import { checkFsync, type FsyncProbe } from '../../gateway/ops/doctor/fsync-check.ts';
 import { checkNode } from '../../gateway/ops/doctor/node-check.ts';
+import { tempDir } from '../helpers/gateway-process.ts';
 
 /** Answers as the named commands would; any other command is "not installed". */
 const commands = (answers: Record<string, { code: number; stdout: string }>): RunCommand => async (cmd) => answers[cmd];
@@ -52,5 +56,33 @@ describe('the filesystem check', () => {
     expect(mountOf('/run/firstlight', mounts)).toMatchObject({ fsType: 'tmpfs' });
     expect(mountOf('/mnt/nas share/log', mounts)).toMatchObject({ fsType: 'nfs4' });
     expect(mountOf('/runner', mounts)).toMatchObject({ mountPoint: '/' });
+  });
+});
+
+describe('the fsync check', () => {
+  const dir = tempDir('firstlight-fsync-');
+  afterEach(() => dir.remove());
+  const slowCard: FsyncProbe = (_dir, rounds) => Array.from({ length: rounds }, (_, i) => (i === 0 ? 400 : 30));
+
+  it('measures real fsyncs in the data directory and leaves nothing behind', () => {
+    mkdirSync(dir.path, { recursive: true });
+    const finding = checkFsync(dir.path, 'FULL');
+    expect(finding.status).toBe('ok');
+    expect(finding.message).toMatch(/^an fsync in .* takes \d+\.\d ms \(median of 10; slowest \d+\.\d ms\)$/);
+    expect(readdirSync(dir.path)).toEqual([]);
+  });
+
+  it('warns about storage whose fsync every acknowledgement would wait for, and says what to do', () => {
+    mkdirSync(dir.path, { recursive: true });
+    const finding = checkFsync(dir.path, 'FULL', slowCard);
+    expect(finding).toMatchObject({ check: 'fsync', status: 'warn' });
+    expect(finding.message).toMatch(/takes 30\.0 ms \(median of 10; slowest 400\.0 ms\): every acknowledgement/);
+    expect(finding.fix).toMatch(/USB SSD/);
+    // With NORMAL nothing waits for it: the figure is still worth showing.
+    expect(checkFsync(dir.path, 'NORMAL', slowCard)).toMatchObject({ status: 'ok', message: expect.stringMatching(/commits do not wait for it/) });
+  });
+
+  it('does not measure a data directory that does not exist yet', () => {
+    expect(checkFsync(join(dir.path, 'not-yet'), 'FULL', slowCard)).toMatchObject({ status: 'ok', message: expect.stringMatching(/does not exist yet/) });
   });
 });

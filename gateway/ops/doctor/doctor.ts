@@ -6,6 +6,7 @@ import { checkClock, type ClockDeps } from './clock-check.ts';
 import { checkDatabase } from './database-check.ts';
 import { checkDisk } from './disk-check.ts';
 import type { Finding } from './finding.ts';
+import { checkFsync } from './fsync-check.ts';
 import { checkNode } from './node-check.ts';
 import { checkPorts } from './ports-check.ts';
 import { checkRules } from './rules-check.ts';
@@ -27,6 +28,7 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
   return [
     checkNode(),
     ...checkDisk(config.data),
+    checkFsync(config.data, config.storage.synchronous),
     ...(await checkClock({ ...options.clock, newestEvent: database.newestEvent })),
     ...(await checkRules(config.rules.dir, config.rules.options)),
     ...(options.skipPorts ? [] : await checkPorts(listeners, dbFile)),

@@ -4,7 +4,7 @@
 export type Status = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
-  /** Stable name of the check (node, disk, filesystem, clock, rules, port-mqtt, port-http, database). */
+  /** Stable name of the check (node, disk, filesystem, fsync, clock, rules, port-mqtt, port-http, database). */
   check: string;
   status: Status;
   message: string;

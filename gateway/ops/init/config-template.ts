@@ -89,8 +89,9 @@ rules:
 devices: {}
 
 storage:
-  # FULL: a commit survives power loss (one fsync per commit). NORMAL: it survives a crash of
-  # firstlight, but a power cut may undo the last second or so of commits; fewer fsyncs.
+  # FULL: a commit survives power loss before it is acknowledged (an fsync per group commit, run
+  # beside the event loop). NORMAL: it survives a crash of firstlight, but a power cut may undo the
+  # commits since the last checkpoint (checkpointInterval), acknowledged ones too; fewer fsyncs.
   synchronous: FULL
   # SQLite page size of a new log (1024, 2048, 4096 or 8192; an existing log keeps its own). Every
   # commit writes each page it touched in full: 1024 writes ~2.2x fewer bytes per event than 4096
