@@ -17,6 +17,7 @@ import { initSetup } from '../gateway/ops/init/init.ts';
 import { shippedUnit } from '../gateway/ops/service-unit.ts';
 import { readRssParts, readSample, type ProcSample } from './footprint/proc-io.ts';
 import { publishAtRate } from './footprint/traffic.ts';
+import { npmStartNodeFlags } from './npm-start-flags.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '20' }, quick: { type: 'boolean' }, only: { type: 'string' } } });
 if (values.only !== undefined && values.only !== 'idle' && values.only !== 'load') throw new Error(`--only takes idle or load, not ${values.only}`);
@@ -62,7 +63,7 @@ async function startGateway(storage: string, service: boolean, extraFlags: strin
   await initSetup({ dir });
   const config = join(dir, 'firstlight.yaml');
   writeFileSync(config, readFileSync(config, 'utf8').replace(/^storage:\n(  .*\n|  #.*\n)*/m, `storage: ${storage}\n`));
-  const child = spawn(process.execPath, [...(service ? SERVICE.flags : []), ...extraFlags, BIN, 'start', '-c', config, '--mqtt-port', '0', '--http-port', '0', '--log-format', 'json'], {
+  const child = spawn(process.execPath, [...(service ? SERVICE.flags : npmStartNodeFlags()), ...extraFlags, BIN, 'start', '-c', config, '--mqtt-port', '0', '--http-port', '0', '--log-format', 'json'], {
     env: service ? SERVICE.env : process.env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

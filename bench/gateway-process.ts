@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import { startJsonChild, stopChild, type StartedChild } from './children.ts';
+import { npmStartNodeFlags } from './npm-start-flags.ts';
 import type { Z2mRooms } from './z2m-load.ts';
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -68,7 +69,8 @@ export async function startBenchGateway(options: {
   const rulesDir = prepareRules(workDir, options.isolate ?? false);
   const config = writeConfig(workDir, options.lightsReport ?? false, options.maxPayloadBytes, options.storage);
   const dataDir = mkdtempSync(join(tmpdir(), 'firstlight-bench-'));
-  const nodeFlags = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), ...(options.nodeFlags ?? [])];
+  // As `npm start` runs it, plus what the run asks for (a later flag of the same name wins).
+  const nodeFlags = [...npmStartNodeFlags(), ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), ...(options.nodeFlags ?? [])];
   // Log level info (the default a user runs with): the start line carries the port, and any line the
   // gateway writes per event under load would show up in the report's log line count.
   const cleanup = (): void => {

@@ -64,8 +64,8 @@ describe('npm run demo', () => {
 
       // A terminal's Ctrl-C signals the whole group, and npm then ends by re-raising the signal it got,
       // which hides the demo's status; so SIGINT goes to the demo alone, and npm passes on its status.
-      // The node process itself, not the shell that npm started it with.
-      const demo = groupMembers(npm.pid!).find((p) => /(^|\/)node$/.test(p.argv[0]!) && p.argv[1]?.endsWith('bin.js') && p.argv[2] === 'demo');
+      // The node process itself (with the node flags of the script), not the shell npm started it with.
+      const demo = groupMembers(npm.pid!).find((p) => /(^|\/)node$/.test(p.argv[0]!) && p.argv.some((a, i) => a.endsWith('bin.js') && p.argv[i + 1] === 'demo'));
       expect(demo).toBeDefined();
       process.kill(demo!.pid, 'SIGINT');
       const [code, signal] = await exited;
