@@ -244,9 +244,11 @@ export function createCommitter(deps: CommitterDeps): Committer {
       // flushNow made these durable itself and told them.
       if (syncing !== batch) return;
       syncing = undefined;
-      countSync(started);
       if (err) failSync(err, batch);
-      else tell(batch);
+      else {
+        countSync(started);
+        tell(batch);
+      }
       startSync();
       wakeWaiters();
     });

@@ -26,8 +26,9 @@ export interface WalSync {
  */
 export function deferWalSync(db: Db, file: string): WalSync {
   db.pragma('synchronous = NORMAL');
-  // Linux fsyncs through a read-only descriptor; the file is SQLite's to write.
-  let fd: number | undefined = openSync(`${file}-wal`, 'r');
+  // Opened for writing only because some systems (Windows) fsync nothing else; nothing is written
+  // through it: the file is SQLite's.
+  let fd: number | undefined = openSync(`${file}-wal`, 'r+');
   const descriptor = (): number => {
     if (fd === undefined) throw new Error('the WAL syncer is closed');
     return fd;
