@@ -12,10 +12,16 @@ import type { InboundMessage } from '../../gateway/sdk/device.ts';
 import { tempDir } from '../helpers/gateway-process.ts';
 import { turns } from '../helpers/in-process.ts';
 
+/** An fsync asked for: the real one's result once it is back, and the committer's callback. */
+interface HeldFsync {
+  back: Promise<Error | null>;
+  answer(err: Error | null): void;
+}
+
 /** The real WAL syncer, with each fsync's answer held until the test releases it. */
 interface HeldSync extends WalSync {
-  /** fsyncs asked for and not yet answered. */
-  held: Array<(err?: Error) => void>;
+  /** fsyncs asked for and not yet answered, oldest first. */
+  held: HeldFsync[];
   syncs: number;
   syncNows: number;
 }
@@ -27,7 +33,7 @@ function held(real: WalSync): HeldSync {
     syncNows: 0,
     sync(done) {
       h.syncs++;
-      real.sync((err) => h.held.push((injected) => done(injected ?? err)));
+      h.held.push({ back: new Promise((resolve) => real.sync(resolve)), answer: done });
     },
     syncNow() {
       h.syncNows++;
@@ -38,12 +44,12 @@ function held(real: WalSync): HeldSync {
   return h;
 }
 
-/** Waits for the real fsync to come back, then answers it (with `err`, if given). */
+/** Once the oldest real fsync is back, answers it (with `err` instead, if given). */
 async function release(h: HeldSync, err?: Error): Promise<void> {
-  for (let i = 0; i < 1000 && h.held.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
-  const answer = h.held.shift();
-  if (!answer) throw new Error('no fsync to release');
-  answer(err);
+  const fsync = h.held.shift();
+  if (!fsync) throw new Error('no fsync to release');
+  const real = await fsync.back;
+  fsync.answer(err ?? real);
   await turns();
 }
 
