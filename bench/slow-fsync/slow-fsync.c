@@ -10,23 +10,27 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static useconds_t delay_us(void) {
-  const char *s = getenv("SLOW_FSYNC_US");
-  return s ? (useconds_t)strtoul(s, NULL, 10) : 0;
+typedef int (*sync_fn)(int);
+
+/** Calls libc's `name` (looked up once into *real), then waits the delay (read once). */
+static int slowed(const char *name, sync_fn *real, int fd) {
+  static long delay_us = -1;
+  if (delay_us < 0) {
+    const char *s = getenv("SLOW_FSYNC_US");
+    delay_us = s ? strtol(s, NULL, 10) : 0;
+  }
+  if (!*real) *real = (sync_fn)dlsym(RTLD_NEXT, name);
+  int r = (*real)(fd);
+  if (delay_us > 0) usleep((useconds_t)delay_us);
+  return r;
 }
 
 int fsync(int fd) {
-  static int (*real)(int);
-  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-  int r = real(fd);
-  usleep(delay_us());
-  return r;
+  static sync_fn real;
+  return slowed("fsync", &real, fd);
 }
 
 int fdatasync(int fd) {
-  static int (*real)(int);
-  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-  int r = real(fd);
-  usleep(delay_us());
-  return r;
+  static sync_fn real;
+  return slowed("fdatasync", &real, fd);
 }

@@ -183,10 +183,7 @@ export function createCommitter(deps: CommitterDeps): Committer {
   const MAX_TIMEOUT_RETRIES = 5;
 
   function run(units: Unit[]): void {
-    if (syncFailure) {
-      for (const unit of units) if (unit.done) guard(() => unit.done!(syncFailure!), 'unit completion');
-      return;
-    }
+    if (syncFailure) return complete(units, syncFailure);
     const started = performance.now();
     let error: Error | null = null;
     for (let attempt = 0; ; attempt++) {
@@ -212,23 +209,18 @@ export function createCommitter(deps: CommitterDeps): Committer {
     fresh = undefined;
     stats.lastCommitMs = performance.now() - started;
     if (error) {
-      stats.failures++;
-      stats.lastError = `${(error as { code?: unknown }).code ?? 'error'}: ${error.message}`;
+      countFailure(error);
       store.resetHead();
       for (const fn of rollback) guard(fn, 'rollback hook');
       onError(error, 'commit');
-    } else {
-      stats.commits++;
-      stats.events += events.length;
-      measureRate();
-      stats.lastError = undefined;
-      faultPoint('commit.afterCommit');
-      for (const fn of after) guard(fn, 'commit hook');
+      return complete(units, error);
     }
-    if (error) {
-      for (const unit of units) if (unit.done) guard(() => unit.done!(error), 'unit completion');
-      return;
-    }
+    stats.commits++;
+    stats.events += events.length;
+    measureRate();
+    stats.lastError = undefined;
+    faultPoint('commit.afterCommit');
+    for (const fn of after) guard(fn, 'commit hook');
     // Store first, then fan out: acknowledgements and commands leave only once the commit is durable.
     if (!wal) return tell([{ units, events }]);
     unsynced.push({ units, events });
@@ -259,18 +251,27 @@ export function createCommitter(deps: CommitterDeps): Committer {
     stats.lastSyncMs = performance.now() - started;
   }
 
-  function failSync(err: Error, batch: Commit[]): void {
-    syncFailure = err;
+  function countFailure(err: Error): void {
     stats.failures++;
     stats.lastError = `${(err as { code?: unknown }).code ?? 'error'}: ${err.message}`;
+  }
+
+  function failSync(err: Error, batch: Commit[]): void {
+    syncFailure = err;
+    countFailure(err);
     onError(err, 'fsync');
-    for (const c of [...batch, ...unsynced.splice(0)]) for (const unit of c.units) if (unit.done) guard(() => unit.done!(err), 'unit completion');
+    for (const c of [...batch, ...unsynced.splice(0)]) complete(c.units, err);
+  }
+
+  /** Tells a transaction's units how it ended: durable (null) or not. */
+  function complete(units: Unit[], err: Error | null): void {
+    for (const unit of units) if (unit.done) guard(() => unit.done!(err), 'unit completion');
   }
 
   /** Acknowledgements first, then the listeners, commit by commit. */
   function tell(commits: Commit[]): void {
     for (const { units, events } of commits) {
-      for (const unit of units) if (unit.done) guard(() => unit.done!(null), 'unit completion');
+      complete(units, null);
       for (const fn of committed) guard(() => fn(events), 'commit listener');
     }
   }
