@@ -32,31 +32,59 @@ export interface InvocationDeps {
 }
 
 const DELETED = Symbol('deleted');
+const NOT_WRITTEN = Symbol('not written');
 
 // The context is a class with methods on its prototype, not an object of closures: it is built for
 // every handler call, on the hot path.
 
-/** The context a handler sees; it records what the handler asks for, applied only if it returns. */
+/**
+ * The context a handler sees; it records what the handler asks for, applied only if it returns. Its
+ * maps and accessors are made on first use: most handlers touch few of them, and each message runs
+ * several handlers (every object made here is garbage a young-generation collection has to visit).
+ */
 export class Invocation implements RuleContext {
   readonly events: NewEvent[] = [];
-  /** State writes by slot (a rule's own state is under its key; triggers keep theirs apart). */
-  readonly stateChanges = new Map<string, unknown>();
-  readonly timerChanges = new Map<string, TimerRow | null>();
-  readonly state: StateAccess;
-  readonly timers = new TimerAccess(this);
-  readonly devices: DeviceAccess;
   readonly log: RuleContext['log'];
   readonly scope: InvocationScope;
   readonly deps: InvocationDeps;
+  #stateChanges: Map<string, unknown> | undefined;
+  #timerChanges: Map<string, TimerRow | null> | undefined;
+  #state: StateAccess | undefined;
+  #timers: TimerAccess | undefined;
+  #devices: DeviceAccess | undefined;
   #causeMs: number | undefined;
   #time: string | undefined;
 
   constructor(scope: InvocationScope, deps: InvocationDeps) {
     this.scope = scope;
     this.deps = deps;
-    this.state = new StateAccess(this, scope.key);
-    this.devices = new DeviceAccess(deps.registry);
     this.log = deps.log;
+  }
+
+  /** State writes by slot (a rule's own state is under its key; triggers keep theirs apart). */
+  get stateChanges(): Map<string, unknown> {
+    return (this.#stateChanges ??= new Map());
+  }
+  get timerChanges(): Map<string, TimerRow | null> {
+    return (this.#timerChanges ??= new Map());
+  }
+  get state(): StateAccess {
+    return (this.#state ??= new StateAccess(this, this.scope.key));
+  }
+  get timers(): TimerAccess {
+    return (this.#timers ??= new TimerAccess(this));
+  }
+  get devices(): DeviceAccess {
+    return (this.#devices ??= new DeviceAccess(this.deps.registry));
+  }
+  /** Whether the handler asked for anything: an output, a state or a timer change. */
+  get hasEffects(): boolean {
+    return this.events.length > 0 || (this.#stateChanges?.size ?? 0) > 0 || (this.#timerChanges?.size ?? 0) > 0;
+  }
+  /** The value this invocation wrote to a state slot (DELETED for a delete), or NOT_WRITTEN. */
+  writtenState(slot: string): unknown {
+    const changes = this.#stateChanges;
+    return changes?.has(slot) ? changes.get(slot) : NOT_WRITTEN;
   }
 
   get rule(): string {
@@ -129,7 +157,7 @@ export class Invocation implements RuleContext {
 
   /** When timer `name` of this rule and key is due, counting this invocation's own changes. */
   pendingTimer(name: string): number | undefined {
-    const change = this.timerChanges.get(name);
+    const change = this.#timerChanges?.get(name);
     if (change !== undefined) return change?.due_at;
     return this.deps.store.timerDue(this.scope.rule, this.scope.key, name);
   }
@@ -137,11 +165,11 @@ export class Invocation implements RuleContext {
   /** Writes the state and timer changes of a handler that returned normally. */
   apply(store: RuleStore): void {
     const { rule, key } = this.scope;
-    for (const [slot, value] of this.stateChanges) {
+    for (const [slot, value] of this.#stateChanges ?? []) {
       if (value === DELETED) store.deleteState(rule, slot);
       else store.setState(rule, slot, value);
     }
-    for (const [name, row] of this.timerChanges) {
+    for (const [name, row] of this.#timerChanges ?? []) {
       if (row) store.setTimer(row);
       else store.cancelTimer(rule, key, name);
     }
@@ -157,11 +185,8 @@ export class StateAccess {
     this.#slot = slot;
   }
   get<S>(): S | undefined {
-    const changes = this.#inv.stateChanges;
-    if (changes.has(this.#slot)) {
-      const value = changes.get(this.#slot);
-      return (value === DELETED ? undefined : value) as S | undefined;
-    }
+    const written = this.#inv.writtenState(this.#slot);
+    if (written !== NOT_WRITTEN) return (written === DELETED ? undefined : written) as S | undefined;
     return this.#inv.deps.store.getState(this.#inv.scope.rule, this.#slot) as S | undefined;
   }
   set(value: unknown): void {
@@ -174,7 +199,7 @@ export class StateAccess {
   }
 }
 
-class TimerAccess {
+export class TimerAccess {
   readonly #inv: Invocation;
   constructor(inv: Invocation) {
     this.#inv = inv;
@@ -194,7 +219,7 @@ function checkName(name: string): void {
   if (name.startsWith('trigger:')) throw new Error(`timer "${name}": names starting with "trigger:" belong to triggers`);
 }
 
-class DeviceAccess {
+export class DeviceAccess {
   readonly #registry: DeviceRegistry;
   constructor(registry: DeviceRegistry) {
     this.#registry = registry;

@@ -66,6 +66,8 @@ const MAX_STRIKES = 3;
 const POSITION_SLACK = 1000;
 
 const BACKLOG_BATCH = 1000;
+/** For the event types a rule has no trigger on (most): one array, not a new empty one per event. */
+const NO_TRIGGERS: readonly CompiledTrigger[] = [];
 
 const disabledNote = (rule: ActiveRule): string => (rule.stats.disabled ? ', and the rule is disabled after repeated strikes' : '');
 
@@ -129,7 +131,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         const key = rule.keyOf(event);
         if (key !== undefined) invoke(rule, event, key, 'on', (inv) => startRun(store, rule, inv, { kind: 'event', id: event.id }, () => handler(event, inv)));
       }
-      for (const trigger of rule.triggersByType.get(event.type) ?? []) {
+      for (const trigger of rule.triggersByType.get(event.type) ?? NO_TRIGGERS) {
         const key = trigger.keyOf(event);
         if (key !== undefined) invoke(rule, event, key, `trigger:${trigger.name}`, (inv) => trigger.logic.onEvent!(event, runtime(rule, trigger, inv, 0)));
       }
@@ -219,7 +221,7 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
         rateLimited = true;
       }
       if (!failure) {
-        if (inv.events.length > 0 || inv.stateChanges.size > 0 || inv.timerChanges.size > 0) rule.dirty = true;
+        if (inv.hasEffects) rule.dirty = true;
         inv.apply(store);
         for (const out of inv.events) if (committer.append(out)) depth.set(out.id, d);
         return true;

@@ -14,9 +14,9 @@ function random10(): Buffer {
   return pool.subarray(offset - 10, offset);
 }
 
-function format(ms: number, rand: Uint8Array): string {
+function format(ms: number, rand: Buffer): string {
   const time = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
-  const hex = Buffer.from(rand).toString('hex');
+  const hex = rand.toString('hex');
   // rand holds 10 bytes: 12 bits after the version nibble, then 62 bits after the variant bits.
   const variant = ((parseInt(hex[3]!, 16) & 0x3) | 0x8).toString(16);
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${hex.slice(0, 3)}-${variant}${hex.slice(4, 7)}-${hex.slice(7, 19)}`;
