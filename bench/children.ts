@@ -1,7 +1,7 @@
 // Keeps track of the bench's child processes and kills every one of them on exit, also on errors and signals.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 const children = new Set<ChildProcess>();
@@ -69,7 +69,14 @@ const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 4
  */
 export function startJsonChild(
   args: string[],
-  options: { cwd: string; isStart: (line: Record<string, unknown>) => boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  options: {
+    cwd: string;
+    isStart: (line: Record<string, unknown>) => boolean;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    /** Appends the stdout lines that are not JSON (what --trace-gc and the like print) to this file. */
+    rawOutput?: string | undefined;
+  },
 ): Promise<StartedChild> {
   const child = spawnTracked(process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const linesByLevel = new Map<string, number>();
@@ -100,6 +107,7 @@ export function startJsonChild(
         try {
           entry = JSON.parse(line) as Record<string, unknown>;
         } catch {
+          if (options.rawOutput) appendFileSync(options.rawOutput, `${line}\n`);
           if (started) keep(line);
           continue;
         }

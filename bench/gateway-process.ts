@@ -64,6 +64,8 @@ export async function startBenchGateway(options: {
   storage?: Record<string, unknown>;
   /** The gateway's environment (default: the bench's). */
   env?: NodeJS.ProcessEnv | undefined;
+  /** Appends what the gateway prints that is not a log line (--trace-gc output, say) to this file. */
+  rawOutput?: string | undefined;
 }): Promise<BenchGateway> {
   const workDir = mkdtempSync(join(options.outDir, '.run-'));
   const rulesDir = prepareRules(workDir, options.isolate ?? false);
@@ -82,7 +84,7 @@ export async function startBenchGateway(options: {
     started = await startJsonChild(
       [...nodeFlags, join(REPO, 'gateway/cli/bin.js'), 'start', '--mqtt-host', '127.0.0.1', '--mqtt-port', '0', '--http-host', '127.0.0.1', '--http-port', '0',
         '--config', config, '--data', dataDir, '--rules', rulesDir, '--log-format', 'json', '--log-level', 'info'],
-      { cwd: workDir, isStart: (l) => l.msg === 'firstlight started', env: options.env },
+      { cwd: workDir, isStart: (l) => l.msg === 'firstlight started', env: options.env, rawOutput: options.rawOutput },
     );
   } catch (err) {
     cleanup();

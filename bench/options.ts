@@ -27,6 +27,8 @@ export interface BenchOptions {
   quietWaitMs: number;
   /** Extra Node flags for the gateway process (diagnostics, e.g. --trace-gc). */
   gatewayNodeFlags: string[];
+  /** A file the gateway's output that is not a log line goes to (what --gateway-node-flags=--trace-gc prints). */
+  gatewayOutput: string | undefined;
   /** The gateway's `storage` settings beyond its defaults, to compare them (e.g. { pageSize: 4096 }). */
   storage: Record<string, unknown>;
   /** Every fsync of the gateway takes this much longer, ms (slow storage such as an SD card); 0: as the disk is. */
@@ -83,6 +85,8 @@ Drives Zigbee2MQTT motion messages through the gateway (child process) and throu
                        (the shipped rules, and the bench rule without this, run inline)
   --gateway-node-flags=<flags>  extra node flags for the gateway process, e.g.
                        --gateway-node-flags="--trace-gc --max-semi-space-size=8"
+  --gateway-output <file>  append what the gateway prints that is not a log line (the output of
+                       --trace-gc or --trace-gc-nvp) to this file
   --storage=<json>     the gateway's storage settings beyond its defaults, to compare them, e.g.
                        --storage='{"pageSize":4096}' (the page size before it became 1024)
   --fsync-delay <ms>   every fsync of the gateway takes this much longer, as on an SD card (an
@@ -122,6 +126,7 @@ const flags = {
   isolate: { type: 'boolean' },
   'quiet-wait': { type: 'string' },
   'gateway-node-flags': { type: 'string' },
+  'gateway-output': { type: 'string' },
   storage: { type: 'string' },
   'fsync-delay': { type: 'string' },
   keep: { type: 'boolean' },
@@ -186,6 +191,7 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
     isolate: bool('isolate'),
     quietWaitMs: seconds('quiet-wait', 10, 3),
     gatewayNodeFlags: (str('gateway-node-flags') ?? '').split(/\s+/).filter(Boolean),
+    gatewayOutput: str('gateway-output'),
     storage: storageSettings(str('storage')),
     fsyncDelayMs: num('fsync-delay', 0, (n) => n >= 0 && n <= 1000),
     phases: (str('phases') ?? '').split(',').map((p) => p.trim()).filter(Boolean),

@@ -103,6 +103,7 @@ async function startTarget(key: TargetKey, o: BenchOptions, load: LoadChoice, ow
       outDir: OUT_DIR,
       cpuProfDir: profDir,
       nodeFlags: o.gatewayNodeFlags,
+      rawOutput: o.gatewayOutput,
       lightsReport: o.lightsReport,
       isolate: o.isolate,
       storage: o.storage,
