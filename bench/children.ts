@@ -1,7 +1,7 @@
 // Keeps track of the bench's child processes and kills every one of them on exit, also on errors and signals.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 const children = new Set<ChildProcess>();
@@ -79,6 +79,8 @@ export function startJsonChild(
   },
 ): Promise<StartedChild> {
   const child = spawnTracked(process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const raw = options.rawOutput ? createWriteStream(options.rawOutput, { flags: 'a' }) : undefined;
+  if (raw) child.once('exit', () => raw.end());
   const linesByLevel = new Map<string, number>();
   const problems: string[] = [];
   const keep = (line: string): void => {
@@ -107,7 +109,7 @@ export function startJsonChild(
         try {
           entry = JSON.parse(line) as Record<string, unknown>;
         } catch {
-          if (options.rawOutput) appendFileSync(options.rawOutput, `${line}\n`);
+          raw?.write(`${line}\n`);
           if (started) keep(line);
           continue;
         }

@@ -10,7 +10,9 @@ import { npmStartNodeFlags } from './npm-start-flags.ts';
 import type { Z2mRooms } from './z2m-load.ts';
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url));
-const FLAGSHIP_RULES = ['room-presence.ts', 'lights-follow-presence.ts'];
+/** The rules the bench runs: the flagship pair from rules/, and the bench's own (bench/rules/). */
+export const FLAGSHIP_RULES = ['room-presence.ts', 'lights-follow-presence.ts'];
+export const BENCH_RULE = join(REPO, 'bench/rules/bench-light.ts');
 
 export interface BenchGateway extends StartedChild {
   url: string;
@@ -30,7 +32,7 @@ function prepareRules(workDir: string, isolate: boolean): string {
   const dir = join(workDir, 'rules');
   mkdirSync(dir, { recursive: true });
   for (const f of FLAGSHIP_RULES) copyFileSync(join(REPO, 'rules', f), join(dir, f));
-  const benchRule = readFileSync(join(REPO, 'bench/rules/bench-light.ts'), 'utf8');
+  const benchRule = readFileSync(BENCH_RULE, 'utf8');
   const isolated = benchRule.replace("isolation: 'inline'", "isolation: 'worker'");
   if (isolate && isolated === benchRule) throw new Error("bench-light.ts no longer says isolation: 'inline'");
   writeFileSync(join(dir, 'bench-light.ts'), isolate ? isolated : benchRule);

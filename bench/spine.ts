@@ -5,9 +5,12 @@
 // (--alloc-profile writes the sampled allocations of the last batch size, for Chrome DevTools' Memory tab.)
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { createTestGateway, type TestGateway } from '../gateway/sdk/testing.ts';
+import { BENCH_RULE, FLAGSHIP_RULES, REPO } from './gateway-process.ts';
+import { median } from './samples.ts';
+import { z2mRooms } from './z2m-load.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,19 +33,12 @@ const BATCHES = args.batches.split(',').map((b) => positive('batches', b.trim())
 /** As the gateway's checkpointer does under load (log/checkpointer.ts). */
 const CHECKPOINT_EVERY_EVENTS = 1000;
 
-const rule = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const RULES = [rule('../rules/room-presence.ts'), rule('../rules/lights-follow-presence.ts'), rule('./rules/bench-light.ts')];
-const PAYLOAD = Buffer.from('{"linkquality":80,"occupancy":true,"illuminance":120,"battery":97}');
+/** The network bench's rooms: a motion sensor and a light each, and the motion sensor's payload. */
+const rooms = z2mRooms(ROOMS);
 
 async function open(): Promise<TestGateway> {
-  const devices = [];
-  for (let r = 0; r < ROOMS; r++) {
-    devices.push(
-      { name: `room${r}/motion`, room: `room${r}`, kinds: ['occupancy' as const, 'illuminance' as const, 'battery' as const] },
-      { name: `room${r}/light`, room: `room${r}`, kinds: ['light' as const] },
-    );
-  }
-  return createTestGateway({ rules: RULES, devices });
+  const rules = [...FLAGSHIP_RULES.map((f) => join(REPO, 'rules', f)), BENCH_RULE];
+  return createTestGateway({ rules, devices: rooms.devices });
 }
 
 /** Runs `count` messages, `batch` per transaction; returns CPU µs per message (user + system). */
@@ -54,8 +50,9 @@ async function measure(gw: TestGateway, count: number, batch: number): Promise<{
   for (let sent = 0; sent < count; ) {
     const pending: Promise<void>[] = [];
     for (let i = 0; i < batch && sent < count; i++, sent++) {
-      const topic = `zigbee2mqtt/room${sent % ROOMS}/motion`;
-      pending.push(new Promise((resolve, reject) => core.ingest.accept({ topic, payload: PAYLOAD, qos: 1, retain: false, replayed: false }, (err) => (err ? reject(err) : resolve()))));
+      const room = sent % ROOMS;
+      const message = { topic: rooms.topics[room]!, payload: rooms.payloads[room]!, qos: 1 as const, retain: false, replayed: false };
+      pending.push(new Promise((resolve, reject) => core.ingest.accept(message, (err) => (err ? reject(err) : resolve()))));
     }
     await Promise.all(pending);
     // The test gateway keeps every command it "published" for its tests to read; not here.
@@ -71,8 +68,6 @@ async function measure(gw: TestGateway, count: number, batch: number): Promise<{
   const cpu = process.cpuUsage(cpu0);
   return { cpuUs: (cpu.user + cpu.system) / count, wallUs: ((performance.now() - wall0) * 1000) / count };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface SampleNode {
   selfSize: number;

@@ -236,19 +236,20 @@ export function createCommitter(deps: CommitterDeps): Committer {
       // flushNow made these durable itself and told them.
       if (syncing !== batch) return;
       syncing = undefined;
-      if (err) failSync(err, batch);
-      else {
-        countSync(started);
-        tell(batch);
-      }
+      synced(batch, started, err);
       startSync();
-      wakeWaiters();
     });
   }
 
-  function countSync(started: number): void {
-    stats.syncs++;
-    stats.lastSyncMs = performance.now() - started;
+  /** After the fsync that covered `batch`, begun at `started`: tell its commits how they ended. */
+  function synced(batch: Commit[], started: number, err: Error | null): void {
+    if (err) failSync(err, batch);
+    else {
+      stats.syncs++;
+      stats.lastSyncMs = performance.now() - started;
+      tell(batch);
+    }
+    wakeWaiters();
   }
 
   function countFailure(err: Error): void {
@@ -335,15 +336,13 @@ export function createCommitter(deps: CommitterDeps): Committer {
       syncing = undefined;
       unsynced = [];
       const started = performance.now();
+      let err: Error | null = null;
       try {
         wal!.syncNow();
-        countSync(started);
-      } catch (err) {
-        failSync(err as Error, batch);
-        return;
+      } catch (e) {
+        err = e as Error;
       }
-      tell(batch);
-      wakeWaiters();
+      synced(batch, started, err);
     },
     stats,
   };
