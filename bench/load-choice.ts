@@ -27,7 +27,9 @@ export async function chooseLoad(o: BenchOptions): Promise<LoadChoice> {
     return {
       info: { kind: 'rooms', description: `${o.rooms} rooms' motion sensors, round robin` },
       deviceList: rooms.deviceList,
-      target: (key, url, lightsReport) => (key === 'gateway' ? gatewayTarget(url, rooms, lightsReport) : plainAedesTarget(url, rooms)),
+      // The floor answers a motion message as the gateway does (its lights do not report).
+      target: (key, url, lightsReport) =>
+        key === 'gateway' ? gatewayTarget(url, rooms, lightsReport) : key === 'floor' ? gatewayTarget(url, rooms) : plainAedesTarget(url, rooms),
     };
   }
   const load = await recordBuilding(buildingFile(o.building, REPO), o.devices, REPO, o.seed);
@@ -52,6 +54,7 @@ export async function chooseLoad(o: BenchOptions): Promise<LoadChoice> {
       },
     },
     deviceList: load.deviceList,
+    // options.ts refuses --floor with --building: only the gateway and plain aedes come here.
     target: (key, url, lightsReport) => (key === 'gateway' ? buildingGatewayTarget(url, load, lightsReport) : buildingAedesTarget(url, load)),
   };
 }

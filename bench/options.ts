@@ -1,5 +1,6 @@
 // The bench's settings: command-line flags, each also settable as BENCH_<FLAG> in the environment.
 import { parseArgs } from 'node:util';
+import type { TargetKey } from './results.ts';
 
 export interface BenchOptions {
   quick: boolean;
@@ -18,7 +19,9 @@ export interface BenchOptions {
   publishers: number;
   rooms: number;
   qos: 0 | 1;
-  targets: ('gateway' | 'aedes')[];
+  targets: TargetKey[];
+  /** The durable floor's storage (bench/durable-floor.ts): SQLite's synchronous and wal_autocheckpoint. */
+  floor: { synchronous: 'OFF' | 'NORMAL' | 'FULL'; walAutocheckpoint: number };
   /** Write a V8 CPU profile of the gateway to bench/out/prof/. */
   cpuProf: boolean;
   /** Run the bench rule in the rule worker (as a user's rule runs by default) instead of inline. */
@@ -75,7 +78,12 @@ Drives Zigbee2MQTT motion messages through the gateway (child process) and throu
   --publishers <n>     publisher clients of the multi-client phases (default 4)
   --rooms <n>          rooms, each a motion sensor and a light (default 20)
   --qos <0|1>          QoS of the load's publishes (default 1)
-  --only <target>      gateway or aedes
+  --only <target>      gateway, aedes or floor
+  --floor              also measure the durable floor (bench/durable-floor.ts): aedes, one SQLite
+                       row per motion message committed as soon as the last commit ends, the /set
+                       after it; no rules. What any gateway that writes SQLite on its event loop pays
+  --floor-synchronous <FULL|NORMAL|OFF>  the floor's synchronous setting (default FULL, as the gateway's)
+  --floor-checkpoint <pages>  the floor's wal_autocheckpoint (default 1000, SQLite's; 0: never)
   --phases <list>      only these phases: latency-<rate>, throughput-multi, throughput-single
   --retries <n>        run a phase again when other processes disturbed it (default 1; quick 0)
   --quiet-wait <s>     before each phase, wait up to this long for other processes to go
@@ -120,6 +128,9 @@ const flags = {
   rooms: { type: 'string' },
   qos: { type: 'string' },
   only: { type: 'string' },
+  floor: { type: 'boolean' },
+  'floor-synchronous': { type: 'string' },
+  'floor-checkpoint': { type: 'string' },
   phases: { type: 'string' },
   retries: { type: 'string' },
   'cpu-prof': { type: 'boolean' },
@@ -171,7 +182,9 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
   const quick = bool('quick');
   const seconds = (name: keyof typeof flags, full: number, short: number): number => num(name, quick ? short : full, (n) => n >= 0) * 1000;
   const only = str('only');
-  if (only !== undefined && only !== 'gateway' && only !== 'aedes') throw new Error(`--only: "${only}" must be gateway or aedes`);
+  if (only !== undefined && only !== 'gateway' && only !== 'aedes' && only !== 'floor') throw new Error(`--only: "${only}" must be gateway, aedes or floor`);
+  const synchronous = (str('floor-synchronous') ?? 'FULL').toUpperCase();
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL' && synchronous !== 'OFF') throw new Error(`--floor-synchronous: "${str('floor-synchronous')}" must be FULL, NORMAL or OFF`);
   const qos = num('qos', 1, (n) => n === 0 || n === 1) as 0 | 1;
   const rates = (str('rates') ?? '1000,20000').split(',').map((r) => Number(r.trim()));
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates: "${str('rates')}" must be positive numbers separated by commas`);
@@ -186,7 +199,8 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
     publishers: num('publishers', 4, Number.isInteger),
     rooms: num('rooms', 20, Number.isInteger),
     qos,
-    targets: only ? [only] : ['gateway', 'aedes'],
+    targets: only ? [only] : bool('floor') ? ['gateway', 'floor', 'aedes'] : ['gateway', 'aedes'],
+    floor: { synchronous, walAutocheckpoint: num('floor-checkpoint', 1000, (n) => Number.isInteger(n) && n >= 0) },
     cpuProf: bool('cpu-prof'),
     isolate: bool('isolate'),
     quietWaitMs: seconds('quiet-wait', 10, 3),
@@ -207,6 +221,7 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
     writeResults: bool('write-results'),
   };
   if (options.devices !== undefined && !options.building) throw new Error('--devices needs --building');
+  if (options.building && options.targets.includes('floor')) throw new Error('--floor: the floor answers the rooms\' motion load only, not --building');
   if (options.warmupMs >= options.durationMs) throw new Error('--warmup must be shorter than --duration');
   if (options.durationMs - options.warmupMs < 1000) throw new Error('the measured part of a phase (--duration minus --warmup) must be at least 1 s');
   return options;

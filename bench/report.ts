@@ -6,6 +6,7 @@ const int = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleS
 const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
 const star = (p: PhaseRecord): string => (p.noisy ? ' *' : '');
+const TARGET_NAMES: Record<TargetKey, string> = { gateway: 'gateway', floor: 'durable floor', aedes: 'plain aedes' };
 
 function table(header: string[], rows: string[][], alignLeft = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -22,36 +23,49 @@ export function renderReport(r: BenchResults): string {
       `${o.lightsReport ? 'lights report their state (commands confirmed)' : 'lights silent (confirmation deadline 1 h)'}; ` +
       `${r.machine.cpus} CPUs (${r.machine.model}), node ${r.machine.node}; phases ${o.durationMs / 1000} s (first ${o.warmupMs / 1000} s discarded); ` +
       `commit ${r.code.commit}${r.code.changedFiles ? ` + ${r.code.changedFiles} changed files` : ''}` +
+      (o.targets.includes('floor') ? `; durable floor: synchronous=${o.floor.synchronous}, wal_autocheckpoint=${o.floor.walAutocheckpoint}` : '') +
       (o.nice !== 0 ? ` [nice ${o.nice}]` : '') +
       (o.quick ? ' [--quick]' : ''),
   );
   const phase = (key: string, target: TargetKey): PhaseRecord | undefined => r.phases.find((p) => p.key === key && p.target === target);
   const keys = [...new Set(r.phases.map((p) => p.key))].filter((k) => !k.startsWith('feed-'));
 
-  // Summary: the figures the issue asks for, gateway beside plain aedes.
+  // Summary: the figures the issue asks for, gateway beside the durable floor (--floor) and plain aedes.
+  const columns = (['gateway', 'floor', 'aedes'] as const).filter((k) => r.options.targets.includes(k));
+  const cells = (f: (target: TargetKey) => string): string[] => columns.map(f);
   const rows: string[][] = [];
   for (const key of keys) {
     const gw = phase(key, 'gateway');
     const ae = phase(key, 'aedes');
-    const label = (gw ?? ae)!.label;
+    const label = r.phases.find((p) => p.key === key)!.label;
     if (key.startsWith('throughput')) {
-      rows.push([`${label}, events/s`, gw ? int(gw.throughput) + star(gw) : '-', ae ? int(ae.throughput) + star(ae) : '-', gw && ae ? `${f2(gw.throughput / ae.throughput)}x` : '', '>= 0.5x aedes']);
+      const rate = (k: TargetKey): string => {
+        const p = phase(key, k);
+        return p ? int(p.throughput) + star(p) : '-';
+      };
+      rows.push([`${label}, events/s`, ...cells(rate), gw && ae ? `${f2(gw.throughput / ae.throughput)}x` : '', '>= 0.5x aedes']);
     } else {
-      const lat = (p?: PhaseRecord): string => (p ? `${f2(p.latency.p50)} / ${f2(p.latency.p99)}${p.keptUp ? '' : ' (behind)'}${star(p)}` : '-');
+      const lat = (k: TargetKey): string => {
+        const p = phase(key, k);
+        return p ? `${f2(p.latency.p50)} / ${f2(p.latency.p99)}${p.keptUp ? '' : ' (behind)'}${star(p)}` : '-';
+      };
       const limit = key === 'latency-1000' ? 'p99 <= 1 ms' : key === 'latency-20000' ? 'p99 <= 5 ms' : '';
-      rows.push([`${label}, p50 / p99 ms`, lat(gw), lat(ae), '', limit]);
+      rows.push([`${label}, p50 / p99 ms`, ...cells(lat), '', limit]);
     }
   }
   for (const key of keys) {
     const gw = phase(key, 'gateway');
     const ae = phase(key, 'aedes');
-    rows.push([`CPU per event, ${(gw ?? ae)!.label}, µs`, gw ? f1(gw.cpuUsPerEvent) : '-', ae ? f1(ae.cpuUsPerEvent) : '-', gw && ae ? `${f2(gw.cpuUsPerEvent / ae.cpuUsPerEvent)}x` : '', '']);
+    const cpu = (k: TargetKey): string => {
+      const p = phase(key, k);
+      return p ? f1(p.cpuUsPerEvent) : '-';
+    };
+    rows.push([`CPU per event, ${r.phases.find((p) => p.key === key)!.label}, µs`, ...cells(cpu), gw && ae ? `${f2(gw.cpuUsPerEvent / ae.cpuUsPerEvent)}x` : '', '']);
   }
   const t = (k: TargetKey) => r.targets.find((x) => x.target === k);
   const gwT = t('gateway');
-  const aeT = t('aedes');
-  rows.push(['RSS idle / peak (VmHWM), MB', gwT ? `${int(gwT.idleRssMb)} / ${int(gwT.peakRssMb)}` : '-', aeT ? `${int(aeT.idleRssMb)} / ${int(aeT.peakRssMb)}` : '-', '', 'peak <= 150 MB']);
-  if (gwT?.feedPeakRssMb !== undefined) rows.push(['peak RSS (VmHWM) in the feed-cost phases, MB', int(gwT.feedPeakRssMb), '-', '', '']);
+  rows.push(['RSS idle / peak (VmHWM), MB', ...cells((k) => (t(k) ? `${int(t(k)!.idleRssMb)} / ${int(t(k)!.peakRssMb)}` : '-')), '', 'peak <= 150 MB']);
+  if (gwT?.feedPeakRssMb !== undefined) rows.push(['peak RSS (VmHWM) in the feed-cost phases, MB', ...cells((k) => (k === 'gateway' ? int(gwT.feedPeakRssMb!) : '-')), '', '']);
   const lost = (k: TargetKey): string => {
     const x = t(k);
     return x ? `${int(x.totals.expected - x.totals.matched)} of ${int(x.totals.expected)}` : '-';
@@ -60,14 +74,14 @@ export function renderReport(r: BenchResults): string {
     x?.memoryIdle && x.memoryEnd
       ? `${int(x.memoryIdle.anonMb)}+${int(x.memoryIdle.fileMb)} / ${int(x.memoryEnd.anonMb)}+${int(x.memoryEnd.fileMb)}`
       : '-';
-  rows.push(['RSS anon+file idle / end, MB; threads', `${mem(gwT)}; ${gwT?.memoryEnd?.threads ?? '-'}`, `${mem(aeT)}; ${aeT?.memoryEnd?.threads ?? '-'}`, '', '']);
-  rows.push(['lost (published without a reply)', lost('gateway'), lost('aedes'), '', '0']);
-  out.push('', table(['measure', 'gateway', 'plain aedes', 'ratio', 'target'], rows));
+  rows.push(['RSS anon+file idle / end, MB; threads', ...cells((k) => `${mem(t(k))}; ${t(k)?.memoryEnd?.threads ?? '-'}`), '', '']);
+  rows.push(['lost (published without a reply)', ...cells(lost), '', '0']);
+  out.push('', table(['measure', ...columns.map((k) => TARGET_NAMES[k]), 'ratio', 'target'], rows));
 
   // Per phase, the details behind the summary.
   const detail = r.phases.map((p) => [
     `${p.label}${p.noisy ? ' *' : ''}`,
-    p.target === 'gateway' ? 'gateway' : 'aedes',
+    p.target,
     int(p.sentRate),
     int(p.throughput),
     f2(p.latency.p50),

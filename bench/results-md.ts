@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO } from './gateway-process.ts';
-import type { BenchResults } from './results.ts';
+import type { BenchResults, PhaseRecord, TargetKey } from './results.ts';
 
 export interface MachineSnapshot {
   at: string;
@@ -45,18 +45,23 @@ export function writeResultsMd(r: BenchResults, table: string, before: MachineSn
   const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`));
   const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
   const env = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v}`);
-  const find = (key: string, target: 'gateway' | 'aedes') => r.phases.find((p) => p.key === key && p.target === target);
+  const find = (key: string, target: TargetKey) => r.phases.find((p) => p.key === key && p.target === target);
+  // With --floor, the durable floor's figures sit between the gateway's and the ceiling's.
+  const withFloor = r.options.targets.includes('floor');
   const ceiling: string[] = [];
   for (const key of [...new Set(r.phases.map((p) => p.key))].filter((k) => !k.startsWith('feed-'))) {
     const gw = find(key, 'gateway');
     const ae = find(key, 'aedes');
     if (!gw || !ae) continue;
+    const fl = find(key, 'floor');
+    const row = (what: string, value: (p: PhaseRecord) => string, ratio: string): string =>
+      `| ${what} | ${value(gw)} |${withFloor ? ` ${fl ? value(fl) : '-'} |` : ''} ${value(ae)} | ${ratio} |`;
     if (key.startsWith('throughput')) {
-      ceiling.push(`| ${gw.label} | ${Math.round(gw.throughput).toLocaleString('en-US')} events/s | ${Math.round(ae.throughput).toLocaleString('en-US')} events/s | ${(gw.throughput / ae.throughput).toFixed(2)}x |`);
+      ceiling.push(row(gw.label, (p) => `${Math.round(p.throughput).toLocaleString('en-US')} events/s`, `${(gw.throughput / ae.throughput).toFixed(2)}x`));
     } else {
-      ceiling.push(`| ${gw.label}, p99 | ${gw.latency.p99.toFixed(2)} ms | ${ae.latency.p99.toFixed(2)} ms | ${(gw.latency.p99 / ae.latency.p99).toFixed(1)}x |`);
+      ceiling.push(row(`${gw.label}, p99`, (p) => `${p.latency.p99.toFixed(2)} ms`, `${(gw.latency.p99 / ae.latency.p99).toFixed(1)}x`));
     }
-    ceiling.push(`| ${gw.label}, CPU per event | ${gw.cpuUsPerEvent.toFixed(1)} µs | ${ae.cpuUsPerEvent.toFixed(1)} µs | ${(gw.cpuUsPerEvent / ae.cpuUsPerEvent).toFixed(2)}x |`);
+    ceiling.push(row(`${gw.label}, CPU per event`, (p) => `${p.cpuUsPerEvent.toFixed(1)} µs`, `${(gw.cpuUsPerEvent / ae.cpuUsPerEvent).toFixed(2)}x`));
   }
   const mix = r.load?.building?.mix;
   const text = [
@@ -75,8 +80,8 @@ export function writeResultsMd(r: BenchResults, table: string, before: MachineSn
     '',
     '## Plain-aedes ceiling, measured in the same run',
     '',
-    '| phase | gateway | plain aedes | ratio |',
-    '|---|---:|---:|---:|',
+    withFloor ? '| phase | gateway | durable floor | plain aedes | ratio (gateway / aedes) |' : '| phase | gateway | plain aedes | ratio |',
+    withFloor ? '|---|---:|---:|---:|---:|' : '|---|---:|---:|---:|',
     ...ceiling,
     '',
     '## The table as printed',

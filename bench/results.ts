@@ -6,7 +6,8 @@ import type { LoadInfo } from './load-choice.ts';
 import type { BenchOptions } from './options.ts';
 import type { WindowUsage } from './phase-meter.ts';
 
-export type TargetKey = 'gateway' | 'aedes';
+/** The gateway; plain aedes (the ceiling); the durable floor (bench/durable-floor.ts, with --floor). */
+export type TargetKey = 'gateway' | 'aedes' | 'floor';
 
 export interface PhaseRecord extends PhaseResult {
   /** e.g. "latency-1000", "throughput-multi". */

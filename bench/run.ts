@@ -1,5 +1,5 @@
 // `npm run bench`: Zigbee2MQTT motion load through the gateway and through plain aedes (the ceiling),
-// interleaved phase by phase; prints a table and writes bench/out/latest.json.
+// and with --floor through the durable floor, interleaved phase by phase; prints a table and writes bench/out/latest.json.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -119,6 +119,10 @@ async function startTarget(key: TargetKey, o: BenchOptions, load: LoadChoice, ow
       gateway.cleanup();
       throw err;
     }
+  } else if (key === 'floor') {
+    const args = ['--synchronous', o.floor.synchronous, '--wal-autocheckpoint', String(o.floor.walAutocheckpoint)];
+    child = await startJsonChild(['--import', 'tsx', join(REPO, 'bench/durable-floor.ts'), ...args], { cwd: REPO, isStart: (l) => l.msg === 'durable floor started' });
+    url = child.started.mqtt as string;
   } else {
     child = await startJsonChild(['--import', 'tsx', join(REPO, 'bench/plain-aedes.ts')], { cwd: REPO, isStart: (l) => l.msg === 'plain aedes started' });
     url = child.started.mqtt as string;
