@@ -66,7 +66,8 @@ export interface BenchOptions {
 
 export const HELP = `Usage: npm run bench -- [options]
 
-Drives Zigbee2MQTT motion messages through the gateway (child process) and through plain aedes.
+Drives Zigbee2MQTT motion messages through the gateway (child process), through plain aedes (the
+ceiling) and, with --floor, through the durable floor (bench/durable-floor.ts).
 
   --quick              smoke test: short phases (about 30 s in all)
   --duration <s>       length of each measured phase, warm-up included (default 7; quick 2.5)
