@@ -20,8 +20,11 @@ export interface BenchOptions {
   rooms: number;
   qos: 0 | 1;
   targets: TargetKey[];
-  /** The durable floor's storage (bench/durable-floor.ts): SQLite's synchronous and wal_autocheckpoint. */
-  floor: { synchronous: 'OFF' | 'NORMAL' | 'FULL'; walAutocheckpoint: number };
+  /**
+   * The durable floor (bench/floor/): SQLite's synchronous and wal_autocheckpoint, and whether it
+   * commits on its event loop (main) or on a writer thread.
+   */
+  floor: { synchronous: 'OFF' | 'NORMAL' | 'FULL'; walAutocheckpoint: number; writer: 'main' | 'thread' };
   /** Write a V8 CPU profile of the gateway to bench/out/prof/. */
   cpuProf: boolean;
   /** Run the bench rule in the rule worker (as a user's rule runs by default) instead of inline. */
@@ -67,7 +70,7 @@ export interface BenchOptions {
 export const HELP = `Usage: npm run bench -- [options]
 
 Drives Zigbee2MQTT motion messages through the gateway (child process), through plain aedes (the
-ceiling) and, with --floor, through the durable floor (bench/durable-floor.ts).
+ceiling) and, with --floor, through the durable floor (bench/floor/).
 
   --quick              smoke test: short phases (about 30 s in all)
   --duration <s>       length of each measured phase, warm-up included (default 7; quick 2.5)
@@ -80,11 +83,13 @@ ceiling) and, with --floor, through the durable floor (bench/durable-floor.ts).
   --rooms <n>          rooms, each a motion sensor and a light (default 20)
   --qos <0|1>          QoS of the load's publishes (default 1)
   --only <target>      gateway, aedes or floor
-  --floor              also measure the durable floor (bench/durable-floor.ts): aedes, one SQLite
+  --floor              also measure the durable floor (bench/floor/): aedes, one SQLite
                        row per motion message committed as soon as the last commit ends, the /set
                        after it; no rules. What any gateway that writes SQLite on its event loop pays
   --floor-synchronous <FULL|NORMAL|OFF>  the floor's synchronous setting (default FULL, as the gateway's)
   --floor-checkpoint <pages>  the floor's wal_autocheckpoint (default 1000, SQLite's; 0: never)
+  --floor-writer <main|thread>  the floor commits on its event loop (default, as the gateway does)
+                       or on a writer thread of its own
   --phases <list>      only these phases: latency-<rate>, throughput-multi, throughput-single
   --retries <n>        run a phase again when other processes disturbed it (default 1; quick 0)
   --quiet-wait <s>     before each phase, wait up to this long for other processes to go
@@ -132,6 +137,7 @@ const flags = {
   floor: { type: 'boolean' },
   'floor-synchronous': { type: 'string' },
   'floor-checkpoint': { type: 'string' },
+  'floor-writer': { type: 'string' },
   phases: { type: 'string' },
   retries: { type: 'string' },
   'cpu-prof': { type: 'boolean' },
@@ -186,6 +192,8 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
   if (only !== undefined && only !== 'gateway' && only !== 'aedes' && only !== 'floor') throw new Error(`--only: "${only}" must be gateway, aedes or floor`);
   const synchronous = (str('floor-synchronous') ?? 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL' && synchronous !== 'OFF') throw new Error(`--floor-synchronous: "${str('floor-synchronous')}" must be FULL, NORMAL or OFF`);
+  const writer = str('floor-writer') ?? 'main';
+  if (writer !== 'main' && writer !== 'thread') throw new Error(`--floor-writer: "${writer}" must be main or thread`);
   const qos = num('qos', 1, (n) => n === 0 || n === 1) as 0 | 1;
   const rates = (str('rates') ?? '1000,20000').split(',').map((r) => Number(r.trim()));
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rates: "${str('rates')}" must be positive numbers separated by commas`);
@@ -201,7 +209,7 @@ function parse(argv: string[], defaultOut: string): BenchOptions | 'help' {
     rooms: num('rooms', 20, Number.isInteger),
     qos,
     targets: only ? [only] : bool('floor') ? ['gateway', 'floor', 'aedes'] : ['gateway', 'aedes'],
-    floor: { synchronous, walAutocheckpoint: num('floor-checkpoint', 1000, (n) => Number.isInteger(n) && n >= 0) },
+    floor: { synchronous, walAutocheckpoint: num('floor-checkpoint', 1000, (n) => Number.isInteger(n) && n >= 0), writer },
     cpuProf: bool('cpu-prof'),
     isolate: bool('isolate'),
     quietWaitMs: seconds('quiet-wait', 10, 3),

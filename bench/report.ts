@@ -23,7 +23,7 @@ export function renderReport(r: BenchResults): string {
       `${o.lightsReport ? 'lights report their state (commands confirmed)' : 'lights silent (confirmation deadline 1 h)'}; ` +
       `${r.machine.cpus} CPUs (${r.machine.model}), node ${r.machine.node}; phases ${o.durationMs / 1000} s (first ${o.warmupMs / 1000} s discarded); ` +
       `commit ${r.code.commit}${r.code.changedFiles ? ` + ${r.code.changedFiles} changed files` : ''}` +
-      (o.targets.includes('floor') ? `; durable floor: synchronous=${o.floor.synchronous}, wal_autocheckpoint=${o.floor.walAutocheckpoint}` : '') +
+      (o.targets.includes('floor') ? `; durable floor: synchronous=${o.floor.synchronous}, wal_autocheckpoint=${o.floor.walAutocheckpoint}, commits on ${o.floor.writer === 'thread' ? 'a writer thread' : 'the event loop'}` : '') +
       (o.nice !== 0 ? ` [nice ${o.nice}]` : '') +
       (o.quick ? ' [--quick]' : ''),
   );

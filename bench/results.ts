@@ -6,7 +6,7 @@ import type { LoadInfo } from './load-choice.ts';
 import type { BenchOptions } from './options.ts';
 import type { WindowUsage } from './phase-meter.ts';
 
-/** The gateway; plain aedes (the ceiling); the durable floor (bench/durable-floor.ts, with --floor). */
+/** The gateway; plain aedes (the ceiling); the durable floor (bench/floor/, with --floor). */
 export type TargetKey = 'gateway' | 'aedes' | 'floor';
 
 export interface PhaseRecord extends PhaseResult {

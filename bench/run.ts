@@ -120,8 +120,8 @@ async function startTarget(key: TargetKey, o: BenchOptions, load: LoadChoice, ow
       throw err;
     }
   } else if (key === 'floor') {
-    const args = ['--synchronous', o.floor.synchronous, '--wal-autocheckpoint', String(o.floor.walAutocheckpoint)];
-    child = await startJsonChild(['--import', 'tsx', join(REPO, 'bench/durable-floor.ts'), ...args], { cwd: REPO, isStart: (l) => l.msg === 'durable floor started' });
+    const args = ['--synchronous', o.floor.synchronous, '--wal-autocheckpoint', String(o.floor.walAutocheckpoint), '--writer', o.floor.writer];
+    child = await startJsonChild(['--import', 'tsx', join(REPO, 'bench/floor/durable-floor.ts'), ...args], { cwd: REPO, isStart: (l) => l.msg === 'durable floor started' });
     url = child.started.mqtt as string;
   } else {
     child = await startJsonChild(['--import', 'tsx', join(REPO, 'bench/plain-aedes.ts')], { cwd: REPO, isStart: (l) => l.msg === 'plain aedes started' });
