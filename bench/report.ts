@@ -33,11 +33,12 @@ export function renderReport(r: BenchResults): string {
   // Summary: the figures the issue asks for, gateway beside the durable floor (--floor) and plain aedes.
   const columns = (['gateway', 'floor', 'aedes'] as const).filter((k) => r.options.targets.includes(k));
   const cells = (f: (target: TargetKey) => string): string[] => columns.map(f);
+  const labelOf = (key: string): string => r.phases.find((p) => p.key === key)!.label;
   const rows: string[][] = [];
   for (const key of keys) {
     const gw = phase(key, 'gateway');
     const ae = phase(key, 'aedes');
-    const label = r.phases.find((p) => p.key === key)!.label;
+    const label = labelOf(key);
     if (key.startsWith('throughput')) {
       const rate = (k: TargetKey): string => {
         const p = phase(key, k);
@@ -60,7 +61,7 @@ export function renderReport(r: BenchResults): string {
       const p = phase(key, k);
       return p ? f1(p.cpuUsPerEvent) : '-';
     };
-    rows.push([`CPU per event, ${r.phases.find((p) => p.key === key)!.label}, µs`, ...cells(cpu), gw && ae ? `${f2(gw.cpuUsPerEvent / ae.cpuUsPerEvent)}x` : '', '']);
+    rows.push([`CPU per event, ${labelOf(key)}, µs`, ...cells(cpu), gw && ae ? `${f2(gw.cpuUsPerEvent / ae.cpuUsPerEvent)}x` : '', '']);
   }
   const t = (k: TargetKey) => r.targets.find((x) => x.target === k);
   const gwT = t('gateway');

@@ -78,7 +78,7 @@ export function writeResultsMd(r: BenchResults, table: string, before: MachineSn
     `- **Versions**: Node ${process.version}, aedes ${version('aedes')}, better-sqlite3 ${version('better-sqlite3')} (SQLite ${sqliteVersion()}), mqtt ${version('mqtt')}, firstlight ${version('firstlight')}`,
     `- **JSON**: \`${relative(REPO, r.options.out)}\` (git-ignored; every figure of this run)`,
     '',
-    '## Plain-aedes ceiling, measured in the same run',
+    withFloor ? '## Plain-aedes ceiling and the durable floor, measured in the same run' : '## Plain-aedes ceiling, measured in the same run',
     '',
     withFloor ? '| phase | gateway | durable floor | plain aedes | ratio (gateway / aedes) |' : '| phase | gateway | plain aedes | ratio |',
     withFloor ? '|---|---:|---:|---:|---:|' : '|---|---:|---:|---:|',

@@ -56,6 +56,7 @@ function onWriterThread(): Committer {
   });
   worker.on('error', (err) => {
     process.stderr.write(`floor writer thread failed: ${err.stack ?? err.message}\n`);
+    rmSync(dir, { recursive: true, force: true });
     process.exit(1);
   });
   return {
