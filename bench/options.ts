@@ -1,5 +1,6 @@
 // The bench's settings: command-line flags, each also settable as BENCH_<FLAG> in the environment.
 import { parseArgs } from 'node:util';
+import type { FloorSettings } from './floor/floor-log.ts';
 import type { TargetKey } from './results.ts';
 
 export interface BenchOptions {
@@ -24,7 +25,7 @@ export interface BenchOptions {
    * The durable floor (bench/floor/): SQLite's synchronous and wal_autocheckpoint, and whether it
    * commits on its event loop (main) or on a writer thread.
    */
-  floor: { synchronous: 'OFF' | 'NORMAL' | 'FULL'; walAutocheckpoint: number; writer: 'main' | 'thread' };
+  floor: FloorSettings;
   /** Write a V8 CPU profile of the gateway to bench/out/prof/. */
   cpuProf: boolean;
   /** Run the bench rule in the rule worker (as a user's rule runs by default) instead of inline. */

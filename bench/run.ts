@@ -119,12 +119,11 @@ async function startTarget(key: TargetKey, o: BenchOptions, load: LoadChoice, ow
       gateway.cleanup();
       throw err;
     }
-  } else if (key === 'floor') {
-    const args = ['--synchronous', o.floor.synchronous, '--wal-autocheckpoint', String(o.floor.walAutocheckpoint), '--writer', o.floor.writer];
-    child = await startJsonChild(['--import', 'tsx', join(REPO, 'bench/floor/durable-floor.ts'), ...args], { cwd: REPO, isStart: (l) => l.msg === 'durable floor started' });
-    url = child.started.mqtt as string;
   } else {
-    child = await startJsonChild(['--import', 'tsx', join(REPO, 'bench/plain-aedes.ts')], { cwd: REPO, isStart: (l) => l.msg === 'plain aedes started' });
+    // A broker child (bench/broker-child.ts): plain aedes, or the durable floor with its settings.
+    const [script, ...args] = key === 'floor' ? ['bench/floor/durable-floor.ts', JSON.stringify(o.floor)] : ['bench/plain-aedes.ts'];
+    const startLine = key === 'floor' ? 'durable floor started' : 'plain aedes started';
+    child = await startJsonChild(['--import', 'tsx', join(REPO, script!), ...args], { cwd: REPO, isStart: (l) => l.msg === startLine });
     url = child.started.mqtt as string;
   }
   const target = load.target(key, url, o.lightsReport);

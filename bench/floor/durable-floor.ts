@@ -3,37 +3,26 @@
 // indexed SQLite table (WAL), committed as soon as the previous commit ends; the light's /set goes out
 // after the commit, with the bench rule's brightness (the room's count of motion messages, mod 256).
 // No rules, no state, no lineage, acks as aedes sends them: what durability alone costs on this
-// machine, measured in the same run as the gateway. The commits run on the event loop (`--writer
-// main`, as the gateway's do) or on a thread of their own (`--writer thread`).
-import { Aedes, type PublishPacket } from 'aedes';
+// machine, measured in the same run as the gateway. The commits run on the event loop (as the
+// gateway's do) or on a thread of their own (--floor-writer thread).
+import type { PublishPacket } from 'aedes';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { openFloorLog, type Fact, type FloorStorage } from './floor-log.ts';
+import { serveBroker } from '../broker-child.ts';
+import { openFloorLog, type Fact, type FloorSettings } from './floor-log.ts';
 
-const { values } = parseArgs({
-  options: {
-    synchronous: { type: 'string', default: 'FULL' },
-    'wal-autocheckpoint': { type: 'string', default: '1000' },
-    writer: { type: 'string', default: 'main' },
-  },
-});
-const synchronous = values.synchronous.toUpperCase();
-const walAutocheckpoint = Number(values['wal-autocheckpoint']);
-if (synchronous !== 'OFF' && synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new Error(`--synchronous: "${values.synchronous}" must be OFF, NORMAL or FULL`);
-if (!Number.isInteger(walAutocheckpoint) || walAutocheckpoint < 0) throw new Error(`--wal-autocheckpoint: "${values['wal-autocheckpoint']}" must be a whole number of pages (0: never)`);
-if (values.writer !== 'main' && values.writer !== 'thread') throw new Error(`--writer: "${values.writer}" must be main or thread`);
-const storage: FloorStorage = { synchronous, walAutocheckpoint };
+// The bench validated these (bench/options.ts, --floor-*) and passes them as one JSON argument.
+const DEFAULTS: FloorSettings = { synchronous: 'FULL', walAutocheckpoint: 1000, writer: 'main' };
+const settings = process.argv[2] ? (JSON.parse(process.argv[2]) as FloorSettings) : DEFAULTS;
 const dir = mkdtempSync(join(tmpdir(), 'firstlight-floor-'));
 
 /** Commits a batch, then calls `done`; one batch at a time. */
 type Committer = { commit(facts: Fact[], done: () => void): void; close(): Promise<void> };
 
 function onEventLoop(): Committer {
-  const log = openFloorLog(dir, storage);
+  const log = openFloorLog(dir, settings);
   return {
     commit(facts, done) {
       log.commit(facts);
@@ -47,7 +36,7 @@ function onWriterThread(): Committer {
   // A worker does not take --import tsx from its parent: it loads tsx's API, then the TypeScript file.
   const entry = new URL('./writer-thread.ts', import.meta.url).href;
   const bootstrap = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { dir, storage } });
+  const worker = new Worker(bootstrap, { eval: true, workerData: { dir, storage: settings } });
   let waiting: (() => void) | undefined;
   worker.on('message', () => {
     const done = waiting!;
@@ -72,8 +61,11 @@ function onWriterThread(): Committer {
   };
 }
 
-const committer = values.writer === 'thread' ? onWriterThread() : onEventLoop();
-const broker = await Aedes.createBroker();
+const committer = settings.writer === 'thread' ? onWriterThread() : onEventLoop();
+const broker = await serveBroker('durable floor started', { ...settings }, async () => {
+  await committer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 const counts = new Map<string, number>();
 let pending: Fact[] = [];
 let committing = false;
@@ -109,20 +101,3 @@ broker.on('publish', (packet, client) => {
     setImmediate(commitPending);
   }
 });
-
-const server = createServer({ noDelay: true }, broker.handle);
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ msg: 'durable floor started', mqtt: `mqtt://127.0.0.1:${port}`, ...storage, writer: values.writer })}\n`);
-});
-const stop = (): void => {
-  server.close();
-  broker.close(() => {
-    void committer.close().then(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
-    });
-  });
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);

@@ -9,6 +9,11 @@ export interface FloorStorage {
   walAutocheckpoint: number;
 }
 
+/** The floor's settings (the bench's --floor-* options): its storage, and where it commits. */
+export interface FloorSettings extends FloorStorage {
+  writer: 'main' | 'thread';
+}
+
 /** One motion message: the room (its stream) and the payload as received. */
 export interface Fact {
   room: string;

@@ -171,8 +171,13 @@ export function createCommitter(deps: CommitterDeps): Committer {
     wakeWaiters();
   }
 
+  /** Nothing queued, no flush pending, every commit durable: what `settled()` waits for. */
+  function idle(): boolean {
+    return queue.length === 0 && !scheduled && !syncing && unsynced.length === 0;
+  }
+
   function wakeWaiters(): void {
-    if (queue.length > 0 || scheduled || syncing || unsynced.length > 0) return;
+    if (!idle()) return;
     const w = waiters;
     waiters = [];
     for (const resolve of w) resolve();
@@ -319,7 +324,7 @@ export function createCommitter(deps: CommitterDeps): Committer {
     afterCommit: (fn) => add(after, fn),
     onCommitted: (fn) => add(committed, fn),
     settled() {
-      if (queue.length === 0 && !scheduled && !syncing && unsynced.length === 0) return Promise.resolve();
+      if (idle()) return Promise.resolve();
       // Whoever waits for the queue to settle (a stop, a test) does not wait out lazy units.
       if (lazyTimer && !scheduled) {
         disarmLazy();
